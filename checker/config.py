@@ -1,0 +1,153 @@
+"""The config model: one declarative pydantic model per concept, unknown keys rejected.
+
+Field descriptions double as the JSON schema (`burstcheck schema`) and the README's config guide.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationInfo,
+    field_validator,
+)
+
+# `expect: serialized` means "at most this effective concurrency": one-after-another requests measure
+# ~1.0; 1.5 leaves room for noise while staying far below any real overlap of 2 requests.
+SERIALIZED_MAX_CONCURRENCY = 1.5
+# `expect: concurrent` means "at least this share of the burst ran at once": 0.8 * N tolerates connection
+# set-up and scheduling jitter on a loaded 2-core runner, yet fails any server capped below N.
+CONCURRENT_MIN_FRACTION = 0.8
+
+IMPORT_STRING = r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$"
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Endpoint(StrictModel):
+    """One HTTP request that each burst sends N times at once."""
+
+    path: str = Field(pattern=r"^/", description="Request path, starting with '/', e.g. /slow?n=1.")
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] = Field(
+        "GET", description="HTTP method."
+    )
+    headers: dict[str, str] = Field(default_factory=dict, description="Extra request headers.")
+    body: str | None = Field(None, description="Request body, sent as is.")
+    expect_status: int = Field(200, ge=100, le=599, description="Status every response must have.")
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+class Burst(StrictModel):
+    """How each mode is measured."""
+
+    requests: int = Field(10, ge=2, le=2000, description="Simultaneous requests in one burst (N).")
+    repeats: int = Field(3, ge=1, le=50, description="Bursts per mode; the verdict uses the median.")
+    timeout: float = Field(30.0, gt=0, le=3600, description="Seconds each request may take.")
+    calibration_requests: int = Field(5, ge=1, le=100, description="Sequential requests whose median latency is L1.")
+
+
+class Expectation(StrictModel):
+    """Bounds on effective concurrency C = N * L1 / W; give one or both."""
+
+    min_concurrency: float | None = Field(None, gt=0, description="Fail when C is below this.")
+    max_concurrency: float | None = Field(None, gt=0, description="Fail when C is above this.")
+    keyword: Literal["serialized", "concurrent"] | None = Field(
+        None, description="Set by the short forms `expect: serialized` and `expect: concurrent`."
+    )
+
+    @field_validator("max_concurrency")
+    @classmethod
+    def _max_not_below_min(cls, value: float | None, info: ValidationInfo) -> float | None:
+        low = info.data.get("min_concurrency")
+        if value is not None and low is not None and value < low:
+            raise ValueError(f"max_concurrency ({value:g}) is below min_concurrency ({low:g})")
+        return value
+
+    @field_validator("keyword")
+    @classmethod
+    def _some_bound(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and info.data.get("min_concurrency") is None and (info.data.get("max_concurrency") is None):
+            raise ValueError("give min_concurrency, max_concurrency or both")
+        return value
+
+    def bounds(self, requests: int) -> tuple[float | None, float | None]:
+        """(min, max) effective concurrency for a burst of `requests`."""
+        if self.keyword == "concurrent":
+            return CONCURRENT_MIN_FRACTION * requests, None
+        return self.min_concurrency, self.max_concurrency
+
+    def describe(self, requests: int) -> str:
+        low, high = self.bounds(requests)
+        parts = [f">= {low:g}"] if low is not None else []
+        parts += [f"<= {high:g}"] if high is not None else []
+        text = " and ".join(parts)
+        return f"{self.keyword} ({text})" if self.keyword else text
+
+
+def _expand_keyword(value: Any) -> Any:
+    if value == "serialized":
+        return {"max_concurrency": SERIALIZED_MAX_CONCURRENCY, "keyword": "serialized"}
+    if value == "concurrent":
+        return {"keyword": "concurrent"}
+    if isinstance(value, dict) and "keyword" in value:
+        raise ValueError("'keyword' is set by the short forms; write `expect: serialized` instead")
+    if not isinstance(value, dict):
+        raise ValueError("expect must be 'serialized', 'concurrent' or a mapping with min_concurrency/max_concurrency")
+    return value
+
+
+ExpectField = Annotated[Expectation, BeforeValidator(_expand_keyword)]
+
+
+class ModeBase(StrictModel):
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="Unique name, shown in reports and used by --modes.")
+    expect: ExpectField = Field(description="'serialized', 'concurrent' or {min_concurrency, max_concurrency}.")
+
+
+class WerkzeugMode(ModeBase):
+    """werkzeug's development server (`run_simple`)."""
+
+    server: Literal["werkzeug"] = "werkzeug"
+    threaded: bool = Field(False, description="A thread per request.")
+    processes: int = Field(1, ge=1, le=64, description="Fork a process per request, at most this many at once.")
+
+    @field_validator("processes")
+    @classmethod
+    def _not_threaded_and_forked(cls, value: int, info: ValidationInfo) -> int:
+        if value > 1 and info.data.get("threaded"):
+            raise ValueError("threaded: true cannot be combined with processes > 1 (werkzeug does one or the other)")
+        return value
+
+
+def _server_of(value: Any) -> str | None:
+    if isinstance(value, dict):
+        server = value.get("server", "werkzeug")
+        return server if isinstance(server, str) else None
+    return getattr(value, "server", None)
+
+
+Mode = Annotated[Annotated[WerkzeugMode, Tag("werkzeug")], Discriminator(_server_of)]
+
+
+class Config(StrictModel):
+    """A burstcheck config file."""
+
+    app: str = Field(pattern=IMPORT_STRING, description="WSGI app as an import string 'package.module:attribute'.")
+    app_dir: str | None = Field(
+        None, description="Folder to import the app from, relative to the config file (default: its folder)."
+    )
+    endpoints: list[Endpoint] = Field(min_length=1, description="Endpoints to burst; each is measured per mode.")
+    burst: Burst = Field(default_factory=Burst, description="How each mode is measured.")
+    boot_timeout: float = Field(20.0, gt=0, le=600, description="Seconds a server may take to answer.")
+    modes: list[Mode] = Field(min_length=1, description="Server modes, each with the concurrency it must show.")

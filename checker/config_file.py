@@ -1,0 +1,133 @@
+"""Read a YAML config into the validated model, with errors that name file, line and field path."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from checker.config import Config
+from checker.errors import ConfigError
+
+Loc = Sequence[str | int]
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    config: Config
+    path: Path
+    root: yaml.Node
+
+    @property
+    def app_dir(self) -> Path:
+        """Where the app is imported from: `app_dir`, relative to the config file's folder."""
+        base = self.path.resolve().parent
+        return (base / self.config.app_dir).resolve() if self.config.app_dir else base
+
+    def line_of(self, loc: Loc) -> int:
+        """1-based line of the key at `loc` (or of the nearest enclosing one)."""
+        return _locate(self.root, loc)[0]
+
+
+def load_config(path: Path) -> LoadedConfig:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path} (pass a path: burstcheck run CONFIG)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from None
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(_format(path, [(line, "", f"YAML syntax error: {problem}")])) from None
+    if not isinstance(root, yaml.MappingNode) or not isinstance(data, dict):
+        raise ConfigError(_format(path, [(1, "", "the config must be a YAML mapping (key: value lines)")]))
+    problems = list(_duplicate_keys(root))
+    if not problems:
+        try:
+            config = Config.model_validate(data)
+        except ValidationError as exc:
+            problems = [_problem(root, err["loc"], err["msg"], err["type"]) for err in exc.errors()]
+        else:
+            problems = [_problem(root, loc, msg, "") for loc, msg in _semantic_problems(config)]
+    if problems:
+        raise ConfigError(_format(path, problems))
+    return LoadedConfig(config=config, path=path, root=root)
+
+
+def _semantic_problems(config: Config) -> Iterable[tuple[Loc, str]]:
+    """Checks across fields that one model alone cannot see."""
+    seen: dict[str, int] = {}
+    for index, mode in enumerate(config.modes):
+        if mode.name in seen:
+            yield ("modes", index, "name"), f"mode name {mode.name!r} is already used by modes[{seen[mode.name]}]"
+        seen.setdefault(mode.name, index)
+        low, _ = mode.expect.bounds(config.burst.requests)
+        if mode.expect.min_concurrency is not None and low is not None and low > config.burst.requests:
+            yield (
+                ("modes", index, "expect", "min_concurrency"),
+                f"min_concurrency {low:g} is more than burst.requests ({config.burst.requests}): it can never pass",
+            )
+
+
+def _problem(root: yaml.Node, loc: Loc, msg: str, kind: str) -> tuple[int, str, str]:
+    if kind == "union_tag_invalid":
+        loc = (*loc, "server")
+        msg = "unknown server; " + msg.split("expected tags: ", 1)[-1].join(("use one of: ", ""))
+    if kind == "extra_forbidden":
+        msg = "unknown key (check its spelling and indentation)"
+    if msg.startswith("Value error, "):
+        msg = msg.removeprefix("Value error, ")
+    line, path = _locate(root, loc)
+    return line, path, msg
+
+
+def _locate(root: yaml.Node, loc: Loc) -> tuple[int, str]:
+    """Follow `loc` through the YAML nodes: the line of the deepest key found, and the field path.
+
+    Parts not in the YAML are pydantic's union tags (skipped), or, at the end, a missing field (kept).
+    """
+    node, line, names = root, root.start_mark.line + 1, []
+    for position, part in enumerate(loc):
+        last = position == len(loc) - 1
+        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+            match = next(((k, v) for k, v in node.value if k.value == part), None)
+            if match is not None:
+                line, node = match[0].start_mark.line + 1, match[1]
+                names.append(part)
+            elif last:
+                names.append(part)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+            names.append(f"[{part}]")
+    return line, ".".join(names).replace(".[", "[")
+
+
+def _duplicate_keys(node: yaml.Node, path: str = "") -> Iterable[tuple[int, str, str]]:
+    """PyYAML silently keeps the last of two equal keys; a config with both is almost surely a mistake."""
+    if isinstance(node, yaml.MappingNode):
+        first: dict[str, int] = {}
+        for key, value in node.value:
+            name = f"{path}.{key.value}" if path else str(key.value)
+            line = key.start_mark.line + 1
+            if key.value in first:
+                yield line, name, f"duplicate key (first given on line {first[key.value]})"
+            first.setdefault(key.value, line)
+            yield from _duplicate_keys(value, name)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            yield from _duplicate_keys(item, f"{path}[{index}]")
+
+
+def _format(path: Path, problems: list[tuple[int, str, str]]) -> str:
+    lines = [f"{path}:{line}: {field + ': ' if field else ''}{msg}" for line, field, msg in sorted(problems)]
+    head = f"invalid config {path}" + (f" ({len(lines)} problems)" if len(lines) > 1 else "")
+    return "\n  ".join([head, *lines])

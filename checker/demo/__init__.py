@@ -1,0 +1,1 @@
+"""The bundled demo: a Flask app and the config that `burstcheck demo` runs."""

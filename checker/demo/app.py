@@ -1,0 +1,18 @@
+"""The classic experiment's app: an endpoint that sleeps, so concurrency shows as wall time saved."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Flask, request
+
+app = Flask(__name__)
+
+DEFAULT_SLEEP_S = 0.1
+
+
+@app.get("/slow")
+def slow() -> dict[str, float]:
+    seconds = float(request.args.get("seconds", DEFAULT_SLEEP_S))
+    time.sleep(seconds)
+    return {"slept_s": seconds}

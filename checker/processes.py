@@ -1,0 +1,88 @@
+"""Every child process burstcheck starts goes through here, so that none outlives its context.
+
+A child runs in its own session (process group) and carries a unique token in its environment, which its
+descendants inherit. Teardown signals the group, then hunts the token, so that forked workers and daemons
+that left the group are ended too.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from typing import IO, Any
+
+import psutil
+
+# Environment variable that marks every process started for burstcheck, and its descendants.
+TOKEN_VARIABLE = "BURSTCHECK_PROCESS_TOKEN"
+# A server gets this long to exit on SIGTERM (gunicorn's graceful shutdown needs a moment) before SIGKILL.
+TERMINATE_GRACE_S = 5.0
+
+
+@contextmanager
+def managed_process(
+    argv: Sequence[str],
+    *,
+    env: dict[str, str] | None = None,
+    stdin: int | IO[Any] | None = subprocess.DEVNULL,
+    stdout: int | IO[Any] | None = None,
+    stderr: int | IO[Any] | None = None,
+    cwd: str | None = None,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Start `argv` (an argument list, never a shell string) and end it and all its descendants on exit."""
+    token = uuid.uuid4().hex
+    child_env = dict(os.environ if env is None else env)
+    child_env[TOKEN_VARIABLE] = token
+    proc = subprocess.Popen(
+        list(argv),
+        env=child_env,
+        stdin=stdin,
+        stdout=stdout,
+        stderr=stderr,
+        cwd=cwd,
+        start_new_session=True,
+    )
+    try:
+        yield proc
+    finally:
+        end_process_tree(proc, token)
+
+
+def end_process_tree(proc: subprocess.Popen[bytes], token: str, grace_s: float = TERMINATE_GRACE_S) -> None:
+    """SIGTERM the process group, wait, then SIGKILL whatever still carries `token`."""
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    with suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=grace_s)
+    leftovers = processes_with_token(token)
+    for leftover in leftovers:
+        with suppress(psutil.Error):
+            leftover.terminate()
+    _, alive = psutil.wait_procs(leftovers, timeout=grace_s)
+    for leftover in alive:
+        with suppress(psutil.Error):
+            leftover.kill()
+    psutil.wait_procs(alive, timeout=grace_s)
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    for stream in (proc.stdin, proc.stdout, proc.stderr):
+        if stream is not None:
+            stream.close()
+
+
+def processes_with_token(token: str | None = None) -> list[psutil.Process]:
+    """Live processes started by burstcheck (any run when `token` is None), excluding this one."""
+    found = []
+    for process in psutil.process_iter():
+        if process.pid == os.getpid():
+            continue
+        with suppress(psutil.Error):
+            value = process.environ().get(TOKEN_VARIABLE)
+            if value is not None and (token is None or value == token) and process.status() != "zombie":
+                found.append(process)
+    return found

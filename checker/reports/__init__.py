@@ -1,0 +1,1 @@
+"""Reports: pure renderings of a RunReport, for people (console, GitHub summary) and machines (JSON, JUnit)."""

@@ -1,0 +1,52 @@
+"""The console table: one row per mode x endpoint, then a line of reason for every result not passed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from checker.results import Result, RunReport
+
+HEADERS = ("mode", "server", "endpoint", "expected", "measured C", "burst wall", "L1", "p50", "p95", "verdict")
+
+
+def _seconds(value: float) -> str:
+    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
+
+
+def row(result: Result) -> tuple[str, ...]:
+    figures = result.figures
+    if figures is None:
+        measured: tuple[str, ...] = ("-",) * 5
+    else:
+        burst = figures.median_burst
+        measured = (
+            f"{figures.effective_concurrency:.1f}",
+            _seconds(burst.burst_wall_s),
+            _seconds(figures.calibration_latency_s),
+            _seconds(burst.latency.p50_s),
+            _seconds(burst.latency.p95_s),
+        )
+    return (result.mode, result.server, result.endpoint, result.expected, *measured, result.verdict.upper())
+
+
+def table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
+    widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=False)]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=False)).rstrip()
+        for line in [headers, *rows]
+    ]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def render(report: RunReport) -> str:
+    out = [table([row(r) for r in report.results], HEADERS), ""]
+    for result in report.results:
+        if result.verdict != "pass":
+            out.append(f"{result.verdict.upper()} {result.mode} {result.endpoint}: {result.reason}")
+    counts = {v: sum(r.verdict == v for r in report.results) for v in ("pass", "fail", "error")}
+    out.append(
+        f"verdict: {report.verdict} ({counts['pass']} met, {counts['fail']} missed, "
+        f"{counts['error']} could not be measured; {report.duration_s:.1f} s)"
+    )
+    return "\n".join(out)

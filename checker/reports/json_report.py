@@ -1,0 +1,75 @@
+"""The machine-readable report (`--json PATH`). Its shape is documented in the README; bump
+SCHEMA_VERSION on any change that could break a reader."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from checker import __version__
+from checker.analysis import BurstFigures
+from checker.results import Attempt, Result, RunReport
+from checker.timings import RequestTiming
+
+SCHEMA_VERSION = 1
+
+
+def _request(timing: RequestTiming, burst_start_s: float) -> dict[str, Any]:
+    return {
+        "start_offset_s": timing.sent_s - burst_start_s,
+        "duration_s": timing.latency_s,
+        "status": timing.status,
+        "error": timing.error,
+        "server": asdict(timing.server) if timing.server else None,
+    }
+
+
+def _burst(figures: BurstFigures, timings: tuple[RequestTiming, ...]) -> dict[str, Any]:
+    start = min(t.sent_s for t in timings)
+    return {**asdict(figures), "requests": [_request(t, start) for t in timings]}
+
+
+def _attempt(attempt: Attempt) -> dict[str, Any]:
+    figures = attempt.figures
+    calibration_start = min(t.sent_s for t in attempt.measurement.calibration)
+    return {
+        "effective_concurrency": figures.effective_concurrency,
+        "verdict": attempt.judgement.verdict,
+        "reason": attempt.judgement.reason,
+        "calibration_latency_s": figures.calibration_latency_s,
+        "unstable": figures.unstable,
+        "calibration": [_request(t, calibration_start) for t in attempt.measurement.calibration],
+        "bursts": [_burst(f, t) for f, t in zip(figures.bursts, attempt.measurement.bursts, strict=True)],
+    }
+
+
+def result_json(result: Result) -> dict[str, Any]:
+    figures = result.figures
+    median = figures.median_burst if figures else None
+    return {
+        "mode": result.mode,
+        "server": result.server,
+        "endpoint": result.endpoint,
+        "expected": {"text": result.expected, "min": result.min_concurrency, "max": result.max_concurrency},
+        "verdict": result.verdict,
+        "reason": result.reason,
+        "config_line": result.config_line,
+        "effective_concurrency": figures.effective_concurrency if figures else None,
+        "calibration_latency_s": figures.calibration_latency_s if figures else None,
+        "burst_wall_s": median.burst_wall_s if median else None,
+        "send_spread_s": median.send_spread_s if median else None,
+        "latency": asdict(median.latency) if median else None,
+        "attempts": [_attempt(a) for a in result.attempts],
+    }
+
+
+def render(report: RunReport) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "burstcheck", "version": __version__},
+        "config": report.config_path,
+        "verdict": report.verdict,
+        "duration_s": report.duration_s,
+        "client_peak_rss_kib": report.client_peak_rss_kib,
+        "results": [result_json(r) for r in report.results],
+    }

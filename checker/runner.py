@@ -1,0 +1,120 @@
+"""Orchestration: for each mode boot the server, measure each endpoint, judge, tear the server down."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+from checker.analysis import judge, summarize
+from checker.config import Burst, Endpoint, WerkzeugMode
+from checker.config_file import LoadedConfig
+from checker.errors import ConfigError, RunError
+from checker.requester import measure
+from checker.results import Attempt, Result, RunReport
+from checker.servers import RunningServer, describe_mode, running_server
+
+# A missed expectation is measured once more before it fails the build: shared CI machines are noisy.
+MEASUREMENTS_BEFORE_FAILING = 2
+
+Progress = Callable[[str], None]
+
+
+def select_modes(loaded: LoadedConfig, names: Sequence[str] | None) -> list[WerkzeugMode]:
+    modes = list(loaded.config.modes)
+    if not names:
+        return modes
+    unknown = sorted(set(names) - {m.name for m in modes})
+    if unknown:
+        known = ", ".join(m.name for m in modes)
+        raise ConfigError(f"--modes names no mode in {loaded.path}: {', '.join(unknown)} (modes: {known})")
+    return [m for m in modes if m.name in names]
+
+
+def run_check(loaded: LoadedConfig, modes: Sequence[WerkzeugMode], progress: Progress) -> RunReport:
+    started = time.monotonic()
+    config = loaded.config
+    results: list[Result] = []
+    peak_rss_kib = 0
+    for number, mode in enumerate(modes, start=1):
+        progress(f"[{number}/{len(modes)}] {mode.name} ({describe_mode(mode)}): starting the server")
+        done: list[Result] = []
+        try:
+            with running_server(
+                mode,
+                app=config.app,
+                app_dir=loaded.app_dir,
+                probe=config.endpoints[0],
+                boot_timeout_s=config.boot_timeout,
+            ) as server:
+                for endpoint in config.endpoints:
+                    result, rss_kib = _check_endpoint(loaded, mode, endpoint, server)
+                    peak_rss_kib = max(peak_rss_kib, rss_kib)
+                    progress(f"      {endpoint.label}: {result.verdict} - {result.reason}")
+                    done.append(result)
+        except RunError as exc:
+            progress(f"      could not run: {exc}")
+            done += [_unmeasured(loaded, mode, e, str(exc)) for e in config.endpoints[len(done) :]]
+        results += done
+    return RunReport(
+        config_path=str(loaded.path),
+        results=tuple(results),
+        duration_s=time.monotonic() - started,
+        client_peak_rss_kib=peak_rss_kib,
+    )
+
+
+def _check_endpoint(
+    loaded: LoadedConfig, mode: WerkzeugMode, endpoint: Endpoint, server: RunningServer
+) -> tuple[Result, int]:
+    burst: Burst = loaded.config.burst
+    low, high = mode.expect.bounds(burst.requests)
+    expected = mode.expect.describe(burst.requests)
+    attempts: list[Attempt] = []
+    peak_rss_kib = 0
+    for _ in range(MEASUREMENTS_BEFORE_FAILING):
+        measurement, rss_kib = measure(server.base_url, endpoint, burst)
+        peak_rss_kib = max(peak_rss_kib, rss_kib)
+        figures = summarize(measurement, endpoint.expect_status)
+        attempts.append(Attempt(measurement, figures, judge(figures, low, high, expected)))
+        if attempts[-1].judgement.verdict != "fail":
+            break
+    final = attempts[-1].judgement
+    reason = final.reason
+    if len(attempts) > 1:
+        first = attempts[0].figures.effective_concurrency
+        outcome = "passed when measured again" if final.verdict == "pass" else "measured twice"
+        reason += f" ({outcome}; the first measurement gave {first:.1f})"
+    result = Result(
+        mode=mode.name,
+        server=describe_mode(mode),
+        endpoint=endpoint.label,
+        expected=expected,
+        min_concurrency=low,
+        max_concurrency=high,
+        verdict=final.verdict,
+        reason=reason,
+        config_line=_expect_line(loaded, mode),
+        attempts=tuple(attempts),
+    )
+    return result, peak_rss_kib
+
+
+def _unmeasured(loaded: LoadedConfig, mode: WerkzeugMode, endpoint: Endpoint, reason: str) -> Result:
+    requests = loaded.config.burst.requests
+    low, high = mode.expect.bounds(requests)
+    return Result(
+        mode=mode.name,
+        server=describe_mode(mode),
+        endpoint=endpoint.label,
+        expected=mode.expect.describe(requests),
+        min_concurrency=low,
+        max_concurrency=high,
+        verdict="error",
+        reason=reason,
+        config_line=_expect_line(loaded, mode),
+    )
+
+
+def _expect_line(loaded: LoadedConfig, mode: WerkzeugMode) -> int:
+    index = loaded.config.modes.index(mode)
+    return loaded.line_of(("modes", index, "expect"))

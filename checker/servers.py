@@ -1,0 +1,117 @@
+"""Boot one server mode on loopback, wait until its endpoint answers, and tear it down on leaving."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import requests
+
+import checker
+from checker.config import Endpoint, WerkzeugMode
+from checker.errors import RunError
+from checker.processes import managed_process
+
+HOST = "127.0.0.1"  # burstcheck binds only to loopback
+# A port chosen free can be taken before the server binds it; try a few fresh ones before giving up.
+PORT_ATTEMPTS = 3
+READY_POLL_S = 0.05  # fast enough that boot time barely shows in the demo's total
+STDERR_TAIL_LINES = 15
+PORT_IN_USE = re.compile(r"address already in use|in use by another program|errno 98|eaddrinuse", re.I)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class RunningServer:
+    base_url: str
+    pid: int
+
+
+def describe_mode(mode: WerkzeugMode) -> str:
+    if mode.processes > 1:
+        return f"werkzeug processes={mode.processes}"
+    return f"werkzeug threaded={mode.threaded}"
+
+
+@contextmanager
+def running_server(
+    mode: WerkzeugMode,
+    *,
+    app: str,
+    app_dir: Path,
+    probe: Endpoint,
+    boot_timeout_s: float,
+    choose_port: Callable[[], int] = free_port,
+) -> Iterator[RunningServer]:
+    """Start `mode`, wait until `probe` answers with any HTTP status, yield, then stop every process."""
+    env = dict(os.environ)
+    # The server process must import this same checker package, wherever burstcheck was started from.
+    package_root = str(Path(checker.__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
+    for _ in range(PORT_ATTEMPTS):
+        port = choose_port()
+        spec = {"app": app, "app_dir": str(app_dir), "host": HOST, "port": port, "mode": mode.model_dump()}
+        argv = [sys.executable, "-m", "checker.serve", json.dumps(spec)]
+        with (
+            tempfile.TemporaryFile() as log,
+            managed_process(argv, env=env, stdout=log, stderr=subprocess.STDOUT) as proc,
+        ):
+            base_url = f"http://{HOST}:{port}"
+            if _wait_ready(proc, base_url, probe, boot_timeout_s):
+                yield RunningServer(base_url=base_url, pid=proc.pid)
+                return
+            tail = _tail(log)
+            if proc.poll() is not None and PORT_IN_USE.search(tail):
+                continue
+            if proc.poll() is None:
+                raise RunError(
+                    f"mode {mode.name!r}: the server did not answer {probe.label} within {boot_timeout_s:g} s"
+                    f" (raise boot_timeout if it is slow to start); its last output:\n{tail}"
+                )
+            raise RunError(f"mode {mode.name!r}: the server exited with status {proc.returncode}:\n{tail}")
+    raise RunError(f"mode {mode.name!r}: no free port after {PORT_ATTEMPTS} attempts")
+
+
+def _wait_ready(proc: subprocess.Popen[bytes], base_url: str, probe: Endpoint, timeout_s: float) -> bool:
+    """Poll until the probe endpoint answers (True) or the process exits or time runs out (False)."""
+    deadline = time.monotonic() + timeout_s
+    with requests.Session() as session:
+        session.trust_env = False
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                session.request(
+                    probe.method,
+                    base_url + probe.path,
+                    headers={**probe.headers, "Connection": "close"},
+                    data=probe.body,
+                    timeout=max(deadline - time.monotonic(), READY_POLL_S),
+                    allow_redirects=False,
+                )
+                return True
+            except requests.ConnectionError:
+                time.sleep(READY_POLL_S)
+            except requests.Timeout:
+                return False
+    return False
+
+
+def _tail(log: IO[bytes]) -> str:
+    log.seek(0)
+    lines = log.read().decode(errors="replace").rstrip().splitlines()
+    return "\n".join("    " + line for line in lines[-STDERR_TAIL_LINES:]) or "    (no output)"
