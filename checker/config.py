@@ -16,6 +16,7 @@ from pydantic import (
     Tag,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 # `expect: serialized` means "at most this effective concurrency": one-after-another requests measure
@@ -74,12 +75,11 @@ class Expectation(StrictModel):
             raise ValueError(f"max_concurrency ({value:g}) is below min_concurrency ({low:g})")
         return value
 
-    @field_validator("keyword")
-    @classmethod
-    def _some_bound(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is None and info.data.get("min_concurrency") is None and (info.data.get("max_concurrency") is None):
+    @model_validator(mode="after")
+    def _some_bound(self) -> Expectation:
+        if self.keyword is None and self.min_concurrency is None and self.max_concurrency is None:
             raise ValueError("give min_concurrency, max_concurrency or both")
-        return value
+        return self
 
     def bounds(self, requests: int) -> tuple[float | None, float | None]:
         """(min, max) effective concurrency for a burst of `requests`."""

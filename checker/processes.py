@@ -53,12 +53,15 @@ def managed_process(
 
 
 def end_process_tree(proc: subprocess.Popen[bytes], token: str, grace_s: float = TERMINATE_GRACE_S) -> None:
-    """SIGTERM the process group, wait, then SIGKILL whatever still carries `token`."""
-    with suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    with suppress(subprocess.TimeoutExpired):
+    """SIGTERM the process group, wait, SIGKILL it; then end whatever else still carries `token`."""
+    _signal_group(proc.pid, signal.SIGTERM)
+    try:
         proc.wait(timeout=grace_s)
-    leftovers = processes_with_token(token)
+    except subprocess.TimeoutExpired:
+        _signal_group(proc.pid, signal.SIGKILL)
+        proc.wait()
+    # Forked workers outlive their leader for a moment; daemons may have left the group entirely.
+    leftovers = [p for p in processes_with_token(token) if p.pid != proc.pid]
     for leftover in leftovers:
         with suppress(psutil.Error):
             leftover.terminate()
@@ -67,12 +70,14 @@ def end_process_tree(proc: subprocess.Popen[bytes], token: str, grace_s: float =
         with suppress(psutil.Error):
             leftover.kill()
     psutil.wait_procs(alive, timeout=grace_s)
-    with suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
     for stream in (proc.stdin, proc.stdout, proc.stderr):
         if stream is not None:
             stream.close()
+
+
+def _signal_group(pgid: int, signum: int) -> None:
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signum)
 
 
 def processes_with_token(token: str | None = None) -> list[psutil.Process]:

@@ -27,6 +27,7 @@ HOST = "127.0.0.1"  # burstcheck binds only to loopback
 # A port chosen free can be taken before the server binds it; try a few fresh ones before giving up.
 PORT_ATTEMPTS = 3
 READY_POLL_S = 0.05  # fast enough that boot time barely shows in the demo's total
+FIRST_PROBE_TIMEOUT_S = 0.5  # doubled on each timeout; see _wait_ready
 STDERR_TAIL_LINES = 15
 PORT_IN_USE = re.compile(r"address already in use|in use by another program|errno 98|eaddrinuse", re.I)
 
@@ -89,25 +90,30 @@ def running_server(
 
 
 def _wait_ready(proc: subprocess.Popen[bytes], base_url: str, probe: Endpoint, timeout_s: float) -> bool:
-    """Poll until the probe endpoint answers (True) or the process exits or time runs out (False)."""
+    """Poll until the probe endpoint answers (True) or the process exits or time runs out (False).
+
+    Each probe's timeout starts short and doubles: a port held by someone else (accepts, never answers)
+    must not hide that our server already exited, while a slow endpoint still gets a long enough probe.
+    """
     deadline = time.monotonic() + timeout_s
+    probe_timeout_s = FIRST_PROBE_TIMEOUT_S
     with requests.Session() as session:
         session.trust_env = False
-        while time.monotonic() < deadline and proc.poll() is None:
+        while (remaining := deadline - time.monotonic()) > 0 and proc.poll() is None:
             try:
                 session.request(
                     probe.method,
                     base_url + probe.path,
                     headers={**probe.headers, "Connection": "close"},
                     data=probe.body,
-                    timeout=max(deadline - time.monotonic(), READY_POLL_S),
+                    timeout=min(remaining, probe_timeout_s),
                     allow_redirects=False,
                 )
                 return True
             except requests.ConnectionError:
                 time.sleep(READY_POLL_S)
             except requests.Timeout:
-                return False
+                probe_timeout_s *= 2
     return False
 
 

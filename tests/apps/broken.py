@@ -1,0 +1,3 @@
+"""Reference app that cannot be imported."""
+
+raise RuntimeError("database URL is not configured")

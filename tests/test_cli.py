@@ -1,0 +1,125 @@
+"""End to end through the command line, as a user or a CI job runs it: real servers, real HTTP."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from checker import __version__
+from checker.errors import EXIT_COULD_NOT_RUN, EXIT_EXPECTATION_FAILED, EXIT_OK, EXIT_TERMINATED
+from checker.processes import processes_with_token
+from tests.conftest import REPO, WriteConfig, burstcheck_argv
+
+SLEEP_S = 0.2
+N = 8
+
+
+def burstcheck(*args: str, cwd: Path = REPO, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(burstcheck_argv(*args), capture_output=True, text=True, timeout=timeout, cwd=cwd)
+
+
+def test_version_and_help() -> None:
+    assert burstcheck("--version").stdout.strip() == f"burstcheck {__version__}"
+    top = burstcheck("--help")
+    assert top.returncode == 0 and "exit codes" in top.stdout and "C = N * L1 / W" in top.stdout
+    for command in ("run", "demo", "schema"):
+        shown = burstcheck(command, "--help")
+        assert shown.returncode == 0 and f"usage: burstcheck {command}" in shown.stdout
+
+
+def test_schema_lists_every_config_field() -> None:
+    schema = json.loads(burstcheck("schema").stdout)
+    assert {"app", "endpoints", "burst", "modes"} <= set(schema["properties"])
+
+
+def test_run_without_a_config_in_the_folder_says_what_to_do(tmp_path: Path) -> None:
+    done = burstcheck("run", cwd=tmp_path)
+    assert done.returncode == 2 and "config file not found: burstcheck.yaml" in done.stderr
+
+
+def test_demo_passes_from_any_folder(tmp_path: Path) -> None:
+    done = burstcheck("demo", "--json", "report.json", cwd=tmp_path)
+    assert done.returncode == EXIT_OK, done.stdout + done.stderr
+    rows = [line for line in done.stdout.splitlines() if line.endswith("PASS")]
+    assert [row.split()[0] for row in rows] == ["serial", "threaded", "forked"]
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["verdict"] == "pass"
+    by_mode = {r["mode"]: r for r in report["results"]}
+    assert by_mode["threaded"]["effective_concurrency"] > 3 * by_mode["serial"]["effective_concurrency"]
+
+
+def test_serial_measures_near_one_and_threaded_near_n(write_config: WriteConfig, tmp_path: Path) -> None:
+    path = write_config(
+        f"app: sleepy:app\napp_dir: APPS\nendpoints: [{{path: '/slow?seconds={SLEEP_S}'}}]\n"
+        f"burst: {{requests: {N}, repeats: 2, calibration_requests: 3, timeout: 20}}\n"
+        "modes:\n"
+        "  - {name: serial, threaded: false, expect: serialized}\n"
+        "  - {name: threaded, threaded: true, expect: concurrent}\n"
+    )
+    done = burstcheck("run", str(path), "--json", str(tmp_path / "r.json"))
+    assert done.returncode == EXIT_OK, done.stdout + done.stderr
+    results = {r["mode"]: r for r in json.loads((tmp_path / "r.json").read_text())["results"]}
+    assert 0.7 < results["serial"]["effective_concurrency"] < 1.5
+    assert results["serial"]["burst_wall_s"] > (N - 1) * SLEEP_S
+    assert results["threaded"]["effective_concurrency"] > 0.6 * N
+    assert results["threaded"]["burst_wall_s"] < 3 * SLEEP_S
+
+
+def test_a_global_lock_fails_the_threaded_expectation(tmp_path: Path) -> None:
+    done = burstcheck("run", "configs/global-lock.yaml", "--json", str(tmp_path / "r.json"))
+    assert done.returncode == EXIT_EXPECTATION_FAILED, done.stdout + done.stderr
+    assert "FAIL threaded GET /report: expected concurrent (>= 6.4), measured 1." in done.stdout
+    assert "requests ran one after another" in done.stdout
+    report = json.loads((tmp_path / "r.json").read_text())
+    result = report["results"][0]
+    assert result["verdict"] == "fail" and report["verdict"] == "fail"
+    assert len(result["attempts"]) == 2, "a miss is measured once more before failing"
+    requests = result["attempts"][1]["bursts"][0]["requests"]
+    assert len(requests) == 8 and all(r["status"] == 200 for r in requests)
+
+
+def test_an_app_that_raises_at_import_exits_3_showing_the_exception(write_config: WriteConfig) -> None:
+    path = write_config(
+        "app: broken:app\napp_dir: APPS\nendpoints: [{path: /}]\nmodes: [{name: m, expect: serialized}]\n"
+    )
+    done = burstcheck("run", str(path))
+    assert done.returncode == EXIT_COULD_NOT_RUN
+    assert "RuntimeError: database URL is not configured" in done.stdout
+    assert "ERROR m GET /: mode 'm': the server exited with status 3" in done.stdout
+
+
+def test_unexpected_status_is_an_error_not_a_concurrency_verdict(write_config: WriteConfig) -> None:
+    path = write_config(
+        "app: sleepy:app\napp_dir: APPS\nendpoints: [{path: '/teapot?seconds=0'}]\n"
+        "burst: {requests: 4, repeats: 1, calibration_requests: 1}\n"
+        "modes: [{name: m, threaded: true, expect: serialized}]\n"
+    )
+    done = burstcheck("run", str(path))
+    assert done.returncode == EXIT_COULD_NOT_RUN
+    assert "ERROR m GET /teapot?seconds=0: 5 of 5 requests failed; first: status 418, expected 200" in done.stdout
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_cancelled_run_stops_its_server(write_config: WriteConfig, signum: int) -> None:
+    path = write_config(
+        "app: sleepy:app\napp_dir: APPS\nendpoints: [{path: '/slow?seconds=1'}]\n"
+        "burst: {requests: 10, repeats: 3}\nmodes: [{name: m, expect: serialized}]\n"
+    )
+    proc = subprocess.Popen(burstcheck_argv("run", str(path)), stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
+    try:
+        deadline = time.monotonic() + 30
+        while len(processes_with_token()) < 2 and time.monotonic() < deadline:  # server and burst client
+            time.sleep(0.05)
+        assert len(processes_with_token()) >= 2
+        proc.send_signal(signum)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == (EXIT_TERMINATED if signum == signal.SIGTERM else 130)
+    assert b"servers stopped" in err and b"Traceback" not in err
