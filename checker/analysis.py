@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from checker.config import SERIALIZED_MAX_CONCURRENCY
-from checker.timings import Measurement, RequestTiming
+from checker.timings import Measurement, RequestTiming, ServerTiming
 
 Verdict = Literal["pass", "fail", "error"]
 
@@ -25,6 +25,17 @@ class Latencies:
 
 
 @dataclass(frozen=True)
+class ServerFigures:
+    """What the middleware saw inside the server during one burst (only when burstcheck launched it)."""
+
+    processes: int  # distinct pids that served the burst
+    threads: int  # distinct (pid, thread) pairs
+    admitted_concurrency: int  # most requests inside the app at the same moment
+    arrival_spread_s: float  # first to last request entering the app
+    cpu_share_p50: float  # median over requests of CPU time / time inside the app
+
+
+@dataclass(frozen=True)
 class BurstFigures:
     """One burst of N simultaneous requests, summarized."""
 
@@ -35,6 +46,7 @@ class BurstFigures:
     latency: Latencies
     errors: int
     first_error: str | None
+    server: ServerFigures | None = None
 
 
 @dataclass(frozen=True)
@@ -46,6 +58,8 @@ class AttemptFigures:
     bursts: tuple[BurstFigures, ...]
     calibration_errors: int
     first_calibration_error: str | None
+    # CPU share of a request served alone: near 1 means the handler is CPU-bound. None without server timings.
+    calibration_cpu_share: float | None = None
 
     @property
     def effective_concurrency(self) -> float:
@@ -90,6 +104,35 @@ def effective_concurrency(requests: int, single_latency_s: float, burst_wall_s: 
     return requests * single_latency_s / burst_wall_s
 
 
+def admitted_concurrency(intervals: Sequence[tuple[float, float]]) -> int:
+    """Most intervals open at one instant (an interval ending exactly when another starts does not overlap)."""
+    events = sorted([(start, 1) for start, _ in intervals] + [(end, -1) for _, end in intervals])
+    inside = peak = 0
+    for _, step in events:  # at equal times, -1 sorts before +1
+        inside += step
+        peak = max(peak, inside)
+    return peak
+
+
+def cpu_share(timing: ServerTiming) -> float:
+    return min(timing.cpu_s / timing.in_app_s, 1.0) if timing.in_app_s > 0 else 0.0
+
+
+def summarize_server(timings: Sequence[RequestTiming]) -> ServerFigures | None:
+    """Server-side figures of a burst; None unless every request carried the middleware's timing."""
+    server = [t.server for t in timings]
+    if not server or any(s is None for s in server):
+        return None
+    seen = [s for s in server if s is not None]
+    return ServerFigures(
+        processes=len({s.pid for s in seen}),
+        threads=len({(s.pid, s.thread_id) for s in seen}),
+        admitted_concurrency=admitted_concurrency([(s.enter_s, s.exit_s) for s in seen]),
+        arrival_spread_s=max(s.enter_s for s in seen) - min(s.enter_s for s in seen),
+        cpu_share_p50=statistics.median(cpu_share(s) for s in seen),
+    )
+
+
 def request_problem(timing: RequestTiming, expect_status: int) -> str | None:
     if timing.error is not None:
         return timing.error
@@ -111,6 +154,7 @@ def summarize_burst(timings: Sequence[RequestTiming], single_latency_s: float, e
         latency=Latencies(p50_s=percentile(latencies, 0.5), p95_s=percentile(latencies, 0.95), max_s=max(latencies)),
         errors=len(problems),
         first_error=problems[0] if problems else None,
+        server=summarize_server(timings),
     )
 
 
@@ -119,12 +163,14 @@ def summarize(measurement: Measurement, expect_status: int) -> AttemptFigures:
         p for p in (request_problem(t, expect_status) for t in measurement.calibration) if p is not None
     ]
     single = statistics.median(t.latency_s for t in measurement.calibration)
+    alone = [cpu_share(t.server) for t in measurement.calibration if t.server is not None]
     return AttemptFigures(
         calibration_latency_s=single,
         calibration_requests=len(measurement.calibration),
         bursts=tuple(summarize_burst(b, single, expect_status) for b in measurement.bursts),
         calibration_errors=len(calibration_problems),
         first_calibration_error=calibration_problems[0] if calibration_problems else None,
+        calibration_cpu_share=statistics.median(alone) if alone else None,
     )
 
 

@@ -19,7 +19,8 @@ import grequests  # patches sockets with gevent on import
 import requests
 from requests.adapters import HTTPAdapter
 
-SERVER_TIMING_HEADER = "X-Burstcheck-Server"
+from checker.middleware import SERVER_TIMING_HEADER
+
 ERROR_TEXT_LIMIT = 300
 
 

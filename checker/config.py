@@ -5,6 +5,7 @@ Field descriptions double as the JSON schema (`burstcheck schema`) and the READM
 
 from __future__ import annotations
 
+import shlex
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -113,6 +114,17 @@ ExpectField = Annotated[Expectation, BeforeValidator(_expand_keyword)]
 class ModeBase(StrictModel):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="Unique name, shown in reports and used by --modes.")
     expect: ExpectField = Field(description="'serialized', 'concurrent' or {min_concurrency, max_concurrency}.")
+    inject_delay_ms: float | None = Field(
+        None,
+        ge=0,
+        le=60_000,
+        description="Sleep this long in burstcheck's middleware before the app runs (overrides the global one).",
+    )
+
+    @property
+    def label(self) -> str:
+        """How reports name the server, e.g. 'gunicorn gthread workers=2 threads=4'."""
+        raise NotImplementedError
 
 
 class WerkzeugMode(ModeBase):
@@ -129,6 +141,76 @@ class WerkzeugMode(ModeBase):
             raise ValueError("threaded: true cannot be combined with processes > 1 (werkzeug does one or the other)")
         return value
 
+    @property
+    def label(self) -> str:
+        return f"werkzeug processes={self.processes}" if self.processes > 1 else f"werkzeug threaded={self.threaded}"
+
+
+class GunicornMode(ModeBase):
+    """gunicorn (extra `burstcheck[servers]`): sync workers, or gthread workers with threads."""
+
+    server: Literal["gunicorn"]
+    workers: int = Field(1, ge=1, le=64, description="Worker processes.")
+    worker_class: Literal["sync", "gthread"] = Field("sync", description="sync: one request per worker at a time.")
+    threads: int = Field(1, ge=1, le=256, description="Threads per worker (gthread only).")
+
+    @field_validator("threads")
+    @classmethod
+    def _threads_need_gthread(cls, value: int, info: ValidationInfo) -> int:
+        if value > 1 and info.data.get("worker_class") != "gthread":
+            raise ValueError("threads > 1 needs worker_class: gthread (sync workers ignore threads)")
+        return value
+
+    @property
+    def label(self) -> str:
+        threads = f" threads={self.threads}" if self.worker_class == "gthread" else ""
+        return f"gunicorn {self.worker_class} workers={self.workers}{threads}"
+
+
+class WaitressMode(ModeBase):
+    """waitress (extra `burstcheck[servers]`): one process with a pool of threads."""
+
+    server: Literal["waitress"]
+    threads: int = Field(4, ge=1, le=256, description="Worker threads (waitress's default is 4).")
+
+    @property
+    def label(self) -> str:
+        return f"waitress threads={self.threads}"
+
+
+class CommandMode(ModeBase):
+    """Any server started by a command; client-side figures only (burstcheck cannot wrap its app)."""
+
+    server: Literal["command"]
+    command: str = Field(
+        min_length=1,
+        description="Command template run without a shell, with {host}, {port} and {python} filled in;"
+        " it must serve on {host}:{port}. Runs in app_dir.",
+    )
+
+    @field_validator("command")
+    @classmethod
+    def _has_port(cls, value: str) -> str:
+        if "{port}" not in value:
+            raise ValueError("the command must contain {port}, so the server listens where burstcheck looks")
+        try:
+            for word in shlex.split(value):
+                word.format(host="", port="", python="")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(
+                f"cannot use this command ({exc}); placeholders are {{host}}, {{port}}, {{python}}"
+            ) from None
+        return value
+
+    @property
+    def label(self) -> str:
+        return f"command: {self.command}"
+
+
+AnyMode = WerkzeugMode | GunicornMode | WaitressMode | CommandMode
+# Optional-extra servers and the module each needs.
+EXTRA_SERVER_MODULES = {"gunicorn": "gunicorn", "waitress": "waitress"}
+
 
 def _server_of(value: Any) -> str | None:
     if isinstance(value, dict):
@@ -137,17 +219,37 @@ def _server_of(value: Any) -> str | None:
     return getattr(value, "server", None)
 
 
-Mode = Annotated[Annotated[WerkzeugMode, Tag("werkzeug")], Discriminator(_server_of)]
+Mode = Annotated[
+    Annotated[WerkzeugMode, Tag("werkzeug")]
+    | Annotated[GunicornMode, Tag("gunicorn")]
+    | Annotated[WaitressMode, Tag("waitress")]
+    | Annotated[CommandMode, Tag("command")],
+    Discriminator(_server_of),
+]
 
 
 class Config(StrictModel):
     """A burstcheck config file."""
 
-    app: str = Field(pattern=IMPORT_STRING, description="WSGI app as an import string 'package.module:attribute'.")
+    app: str | None = Field(
+        None,
+        pattern=IMPORT_STRING,
+        description="WSGI app as an import string 'package.module:attribute' (not needed by command modes).",
+    )
     app_dir: str | None = Field(
         None, description="Folder to import the app from, relative to the config file (default: its folder)."
     )
     endpoints: list[Endpoint] = Field(min_length=1, description="Endpoints to burst; each is measured per mode.")
     burst: Burst = Field(default_factory=Burst, description="How each mode is measured.")
     boot_timeout: float = Field(20.0, gt=0, le=600, description="Seconds a server may take to answer.")
+    inject_delay_ms: float = Field(
+        0,
+        ge=0,
+        le=60_000,
+        description="Sleep this long in burstcheck's middleware before the app runs, so that a server's own"
+        " serialization shows even on a fast endpoint (measures the server, not locks inside the app).",
+    )
     modes: list[Mode] = Field(min_length=1, description="Server modes, each with the concurrency it must show.")
+
+    def delay_ms(self, mode: AnyMode) -> float:
+        return self.inject_delay_ms if mode.inject_delay_ms is None else mode.inject_delay_ms

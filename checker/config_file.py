@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from checker.config import Config
+from checker.config import EXTRA_SERVER_MODULES, Config
 from checker.errors import ConfigError
 
 Loc = Sequence[str | int]
@@ -69,12 +70,30 @@ def _semantic_problems(config: Config) -> Iterable[tuple[Loc, str]]:
         if mode.name in seen:
             yield ("modes", index, "name"), f"mode name {mode.name!r} is already used by modes[{seen[mode.name]}]"
         seen.setdefault(mode.name, index)
+        module = EXTRA_SERVER_MODULES.get(mode.server)
+        if module is not None and not _importable(module):
+            yield (
+                ("modes", index, "server"),
+                f"server {mode.server!r} is not installed: pip install 'burstcheck[servers]'",
+            )
         low, _ = mode.expect.bounds(config.burst.requests)
         if mode.expect.min_concurrency is not None and low is not None and low > config.burst.requests:
             yield (
                 ("modes", index, "expect", "min_concurrency"),
                 f"min_concurrency {low:g} is more than burst.requests ({config.burst.requests}): it can never pass",
             )
+
+    importing = [m.name for m in config.modes if m.server != "command"]
+    if config.app is None and importing:
+        yield ("app",), f"app is required by modes {', '.join(importing)}; only command modes run without it"
+
+
+def _importable(module: str) -> bool:
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False
+    return True
 
 
 def _problem(root: yaml.Node, loc: Loc, msg: str, kind: str) -> tuple[int, str, str]:

@@ -30,6 +30,7 @@ class Result:
     verdict: Verdict
     reason: str
     config_line: int  # line of the mode's `expect:` in the config, for annotations
+    diagnosis: str = ""  # why it ran as it did, in plain words; empty when nothing was measured
     attempts: tuple[Attempt, ...] = ()
 
     @property

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Sequence
 
 from checker.analysis import judge, summarize
-from checker.config import Burst, Endpoint, WerkzeugMode
+from checker.config import AnyMode, Burst, Endpoint
 from checker.config_file import LoadedConfig
+from checker.diagnosis import diagnose
 from checker.errors import ConfigError, RunError
 from checker.requester import measure
 from checker.results import Attempt, Result, RunReport
-from checker.servers import RunningServer, describe_mode, running_server
+from checker.servers import RunningServer, running_server
 
 # A missed expectation is measured once more before it fails the build: shared CI machines are noisy.
 MEASUREMENTS_BEFORE_FAILING = 2
@@ -19,7 +21,7 @@ MEASUREMENTS_BEFORE_FAILING = 2
 Progress = Callable[[str], None]
 
 
-def select_modes(loaded: LoadedConfig, names: Sequence[str] | None) -> list[WerkzeugMode]:
+def select_modes(loaded: LoadedConfig, names: Sequence[str] | None) -> list[AnyMode]:
     modes = list(loaded.config.modes)
     if not names:
         return modes
@@ -30,13 +32,13 @@ def select_modes(loaded: LoadedConfig, names: Sequence[str] | None) -> list[Werk
     return [m for m in modes if m.name in names]
 
 
-def run_check(loaded: LoadedConfig, modes: Sequence[WerkzeugMode], progress: Progress) -> RunReport:
+def run_check(loaded: LoadedConfig, modes: Sequence[AnyMode], progress: Progress) -> RunReport:
     started = time.monotonic()
     config = loaded.config
     results: list[Result] = []
     peak_rss_kib = 0
     for number, mode in enumerate(modes, start=1):
-        progress(f"[{number}/{len(modes)}] {mode.name} ({describe_mode(mode)}): starting the server")
+        progress(f"[{number}/{len(modes)}] {mode.name} ({mode.label}): starting the server")
         done: list[Result] = []
         try:
             with running_server(
@@ -45,6 +47,7 @@ def run_check(loaded: LoadedConfig, modes: Sequence[WerkzeugMode], progress: Pro
                 app_dir=loaded.app_dir,
                 probe=config.endpoints[0],
                 boot_timeout_s=config.boot_timeout,
+                inject_delay_ms=config.delay_ms(mode),
             ) as server:
                 for endpoint in config.endpoints:
                     result, rss_kib = _check_endpoint(loaded, mode, endpoint, server)
@@ -64,7 +67,7 @@ def run_check(loaded: LoadedConfig, modes: Sequence[WerkzeugMode], progress: Pro
 
 
 def _check_endpoint(
-    loaded: LoadedConfig, mode: WerkzeugMode, endpoint: Endpoint, server: RunningServer
+    loaded: LoadedConfig, mode: AnyMode, endpoint: Endpoint, server: RunningServer
 ) -> tuple[Result, int]:
     burst: Burst = loaded.config.burst
     low, high = mode.expect.bounds(burst.requests)
@@ -86,7 +89,7 @@ def _check_endpoint(
         reason += f" ({outcome}; the first measurement gave {first:.1f})"
     result = Result(
         mode=mode.name,
-        server=describe_mode(mode),
+        server=mode.label,
         endpoint=endpoint.label,
         expected=expected,
         min_concurrency=low,
@@ -94,17 +97,18 @@ def _check_endpoint(
         verdict=final.verdict,
         reason=reason,
         config_line=_expect_line(loaded, mode),
+        diagnosis=diagnose(attempts[-1].figures, os.cpu_count() or 1) if final.verdict != "error" else "",
         attempts=tuple(attempts),
     )
     return result, peak_rss_kib
 
 
-def _unmeasured(loaded: LoadedConfig, mode: WerkzeugMode, endpoint: Endpoint, reason: str) -> Result:
+def _unmeasured(loaded: LoadedConfig, mode: AnyMode, endpoint: Endpoint, reason: str) -> Result:
     requests = loaded.config.burst.requests
     low, high = mode.expect.bounds(requests)
     return Result(
         mode=mode.name,
-        server=describe_mode(mode),
+        server=mode.label,
         endpoint=endpoint.label,
         expected=mode.expect.describe(requests),
         min_concurrency=low,
@@ -115,6 +119,6 @@ def _unmeasured(loaded: LoadedConfig, mode: WerkzeugMode, endpoint: Endpoint, re
     )
 
 
-def _expect_line(loaded: LoadedConfig, mode: WerkzeugMode) -> int:
+def _expect_line(loaded: LoadedConfig, mode: AnyMode) -> int:
     index = loaded.config.modes.index(mode)
     return loaded.line_of(("modes", index, "expect"))

@@ -11,6 +11,8 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+from checker.middleware import TimingMiddleware
+
 # Exit status that tells the parent the app could not be imported (shown with the traceback).
 EXIT_APP_IMPORT_FAILED = 3
 
@@ -43,7 +45,40 @@ def serve_werkzeug(app: WSGIApp, host: str, port: int, mode: dict[str, Any]) -> 
     )
 
 
-SERVERS: dict[str, Callable[[WSGIApp, str, int, dict[str, Any]], None]] = {"werkzeug": serve_werkzeug}
+def serve_gunicorn(app: WSGIApp, host: str, port: int, mode: dict[str, Any]) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": mode["workers"],
+        "worker_class": mode["worker_class"],
+        "threads": mode["threads"],
+        "graceful_timeout": 2,  # teardown should not wait long for in-flight requests
+        "timeout": 120,  # a slow burst request must not get its worker killed
+    }
+
+    class Application(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> WSGIApp:
+            return app
+
+    Application().run()
+
+
+def serve_waitress(app: WSGIApp, host: str, port: int, mode: dict[str, Any]) -> None:
+    import waitress
+
+    waitress.serve(app, host=host, port=port, threads=mode["threads"])
+
+
+SERVERS: dict[str, Callable[[WSGIApp, str, int, dict[str, Any]], None]] = {
+    "werkzeug": serve_werkzeug,
+    "gunicorn": serve_gunicorn,
+    "waitress": serve_waitress,
+}
 
 
 def main(argv: list[str]) -> int:
@@ -55,7 +90,8 @@ def main(argv: list[str]) -> int:
         print(f"burstcheck: could not import the app {spec['app']!r}", file=sys.stderr)
         return EXIT_APP_IMPORT_FAILED
     mode = spec["mode"]
-    SERVERS[mode["server"]](app, spec["host"], spec["port"], mode)
+    wrapped = TimingMiddleware(app, inject_delay_s=spec["inject_delay_ms"] / 1000)
+    SERVERS[mode["server"]](wrapped, spec["host"], spec["port"], mode)
     return 0
 
 

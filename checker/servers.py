@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import socket
 import subprocess
 import sys
@@ -19,8 +20,8 @@ from typing import IO
 import requests
 
 import checker
-from checker.config import Endpoint, WerkzeugMode
-from checker.errors import RunError
+from checker.config import AnyMode, CommandMode, Endpoint
+from checker.errors import ConfigError, RunError
 from checker.processes import managed_process
 
 HOST = "127.0.0.1"  # burstcheck binds only to loopback
@@ -29,7 +30,9 @@ PORT_ATTEMPTS = 3
 READY_POLL_S = 0.05  # fast enough that boot time barely shows in the demo's total
 FIRST_PROBE_TIMEOUT_S = 0.5  # doubled on each timeout; see _wait_ready
 STDERR_TAIL_LINES = 15
-PORT_IN_USE = re.compile(r"address already in use|in use by another program|errno 98|eaddrinuse", re.I)
+PORT_IN_USE = re.compile(
+    r"address already in use|in use by another program|connection in use|errno 98|eaddrinuse", re.I
+)
 
 
 def free_port() -> int:
@@ -44,20 +47,15 @@ class RunningServer:
     pid: int
 
 
-def describe_mode(mode: WerkzeugMode) -> str:
-    if mode.processes > 1:
-        return f"werkzeug processes={mode.processes}"
-    return f"werkzeug threaded={mode.threaded}"
-
-
 @contextmanager
 def running_server(
-    mode: WerkzeugMode,
+    mode: AnyMode,
     *,
-    app: str,
+    app: str | None,
     app_dir: Path,
     probe: Endpoint,
     boot_timeout_s: float,
+    inject_delay_ms: float = 0,
     choose_port: Callable[[], int] = free_port,
 ) -> Iterator[RunningServer]:
     """Start `mode`, wait until `probe` answers with any HTTP status, yield, then stop every process."""
@@ -67,11 +65,21 @@ def running_server(
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
     for _ in range(PORT_ATTEMPTS):
         port = choose_port()
-        spec = {"app": app, "app_dir": str(app_dir), "host": HOST, "port": port, "mode": mode.model_dump()}
-        argv = [sys.executable, "-m", "checker.serve", json.dumps(spec)]
+        if isinstance(mode, CommandMode):
+            argv = command_argv(mode.command, port)
+        else:
+            spec = {
+                "app": app,
+                "app_dir": str(app_dir),
+                "host": HOST,
+                "port": port,
+                "inject_delay_ms": inject_delay_ms,
+                "mode": mode.model_dump(),
+            }
+            argv = [sys.executable, "-m", "checker.serve", json.dumps(spec)]
         with (
             tempfile.TemporaryFile() as log,
-            managed_process(argv, env=env, stdout=log, stderr=subprocess.STDOUT) as proc,
+            managed_process(argv, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=str(app_dir)) as proc,
         ):
             base_url = f"http://{HOST}:{port}"
             if _wait_ready(proc, base_url, probe, boot_timeout_s):
@@ -87,6 +95,21 @@ def running_server(
                 )
             raise RunError(f"mode {mode.name!r}: the server exited with status {proc.returncode}:\n{tail}")
     raise RunError(f"mode {mode.name!r}: no free port after {PORT_ATTEMPTS} attempts")
+
+
+def command_argv(template: str, port: int) -> list[str]:
+    """Split a command template like a shell would (but run it without one) and fill in the placeholders."""
+    try:
+        words = shlex.split(template)
+    except ValueError as exc:
+        raise ConfigError(f"cannot split the command {template!r}: {exc}") from None
+    values = {"host": HOST, "port": str(port), "python": sys.executable}
+    try:
+        return [word.format(**values) for word in words]
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ConfigError(
+            f"the command {template!r} has an unknown placeholder {exc}; use {{host}}, {{port}}, {{python}}"
+        ) from None
 
 
 def _wait_ready(proc: subprocess.Popen[bytes], base_url: str, probe: Endpoint, timeout_s: float) -> bool:

@@ -90,7 +90,17 @@ def test_every_bundled_config_loads(config: Path) -> None:
         ("  - path: /slow", "  - path: slow", ":4: endpoints[0].path: String should match pattern '^/'"),
         ("  - path: /slow", "  - method: GET", ":4: endpoints[0].path: Field required"),
         ("app: sleepy:app", "app: sleepy", ":1: app: String should match pattern"),
-        ("app: sleepy:app\n", "", ":1: app: Field required"),
+        ("app: sleepy:app\n", "", ":1: app: app is required by modes serial, threaded, forked"),
+        (
+            "    server: werkzeug\n    processes: 4",
+            "    server: command\n    command: 'serve --port 80'",
+            ":17: modes[2].command: the command must contain {port}",
+        ),
+        (
+            "    server: werkzeug\n    processes: 4",
+            "    server: gunicorn\n    threads: 4",
+            ":17: modes[2].threads: threads > 1 needs worker_class: gthread",
+        ),
         ("burst:\n", "app: other:app\nburst:\n", ":5: app: duplicate key (first given on line 1)"),
         ("  requests: 10", "  requests: [10", ":7: YAML syntax error"),
     ],

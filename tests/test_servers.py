@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import socket
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
@@ -13,7 +18,7 @@ import requests
 from checker.config import Endpoint, WerkzeugMode
 from checker.errors import RunError
 from checker.servers import HOST, free_port, running_server
-from tests.conftest import APPS
+from tests.conftest import APPS, REPO, WriteConfig, burstcheck_argv
 
 PROBE = Endpoint(path="/slow?seconds=0")
 
@@ -72,3 +77,65 @@ def test_a_server_that_never_answers_times_out_and_is_stopped() -> None:
     with pytest.raises(RunError, match=r"did not answer GET /slow\?seconds=0 within 1.5 s"):
         with running_server(mode(), app="slow_start:app", app_dir=APPS, probe=PROBE, boot_timeout_s=1.5):
             pytest.fail("must not get ready")
+
+
+def run_json(path: Path, tmp_path: Path, env: dict[str, str] | None = None) -> tuple[int, str, dict[str, Any]]:
+    report = tmp_path / "report.json"
+    done = subprocess.run(
+        burstcheck_argv("run", str(path), "--json", str(report)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+        env=env,
+    )
+    data = json.loads(report.read_text()) if report.exists() else {}
+    return done.returncode, done.stdout + done.stderr, data
+
+
+def test_a_command_server_gets_client_side_figures_only(write_config: WriteConfig, tmp_path: Path) -> None:
+    path = write_config(
+        "app_dir: APPS\nendpoints: [{path: '/slow?seconds=0.15'}]\n"
+        "burst: {requests: 6, repeats: 1, calibration_requests: 2}\n"
+        "modes:\n  - name: one-thread\n    server: command\n"
+        "    command: '{python} -m waitress --host={host} --port={port} --threads=1 sleepy:app'\n"
+        "    expect: serialized\n"
+    )
+    code, output, report = run_json(path, tmp_path)
+    assert code == 0, output
+    result = report["results"][0]
+    assert result["server"].startswith("command: ") and result["server_figures"] is None
+    assert result["diagnosis"].startswith("requests ran one after another (client-side figures only")
+    assert "n/a" in output
+
+
+def test_inject_delay_makes_a_fast_endpoints_server_queue_visible(write_config: WriteConfig, tmp_path: Path) -> None:
+    path = write_config(
+        "app: sleepy:app\napp_dir: APPS\nendpoints: [{path: '/slow?seconds=0'}]\ninject_delay_ms: 150\n"
+        "burst: {requests: 6, repeats: 1, calibration_requests: 2}\n"
+        "modes:\n"
+        "  - {name: serial, expect: serialized}\n"
+        "  - {name: pool, server: waitress, threads: 2, expect: {min_concurrency: 1.5, max_concurrency: 2.6}}\n"
+        "  - {name: direct, threaded: true, inject_delay_ms: 0, expect: {min_concurrency: 0.1}}\n"
+    )
+    code, output, report = run_json(path, tmp_path)
+    assert code == 0, output
+    results = {r["mode"]: r for r in report["results"]}
+    assert results["serial"]["calibration_latency_s"] >= 0.15
+    assert results["pool"]["server_figures"]["admitted_concurrency"] == 2
+    assert results["direct"]["calibration_latency_s"] < 0.1  # the mode's own 0 overrides the global delay
+
+
+def test_a_server_whose_extra_is_missing_is_a_config_error(write_config: WriteConfig, tmp_path: Path) -> None:
+    # A gunicorn that cannot be imported, first on the path: as if the servers extra were not installed.
+    shadow = tmp_path / "shadow"
+    shadow.mkdir()
+    (shadow / "gunicorn.py").write_text("raise ImportError('No module named gunicorn')\n")
+    path = write_config(
+        "app: sleepy:app\napp_dir: APPS\nendpoints: [{path: /}]\n"
+        "modes:\n  - name: g\n    server: gunicorn\n    expect: serialized\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(shadow), str(REPO)])}
+    code, output, _ = run_json(path, tmp_path, env=env)
+    assert code == 2
+    assert f"{path}:6: modes[0].server: server 'gunicorn' is not installed: pip install 'burstcheck[servers]'" in output

@@ -6,7 +6,20 @@ from collections.abc import Sequence
 
 from checker.results import Result, RunReport
 
-HEADERS = ("mode", "server", "endpoint", "expected", "measured C", "burst wall", "L1", "p50", "p95", "verdict")
+HEADERS = (
+    "mode",
+    "server",
+    "endpoint",
+    "expected",
+    "measured C",
+    "admitted",
+    "procs/threads",
+    "burst wall",
+    "L1",
+    "p50",
+    "p95",
+    "verdict",
+)
 
 
 def _seconds(value: float) -> str:
@@ -16,11 +29,14 @@ def _seconds(value: float) -> str:
 def row(result: Result) -> tuple[str, ...]:
     figures = result.figures
     if figures is None:
-        measured: tuple[str, ...] = ("-",) * 5
+        measured: tuple[str, ...] = ("-",) * 7
     else:
         burst = figures.median_burst
+        server = burst.server
         measured = (
             f"{figures.effective_concurrency:.1f}",
+            str(server.admitted_concurrency) if server else "n/a",
+            f"{server.processes}/{server.threads}" if server else "n/a",
             _seconds(burst.burst_wall_s),
             _seconds(figures.calibration_latency_s),
             _seconds(burst.latency.p50_s),
@@ -42,8 +58,9 @@ def table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
 def render(report: RunReport) -> str:
     out = [table([row(r) for r in report.results], HEADERS), ""]
     for result in report.results:
-        if result.verdict != "pass":
-            out.append(f"{result.verdict.upper()} {result.mode} {result.endpoint}: {result.reason}")
+        out.append(f"{result.verdict.upper()} {result.mode} {result.endpoint}: {result.reason}")
+        if result.diagnosis:
+            out.append(f"    why: {result.diagnosis}")
     counts = {v: sum(r.verdict == v for r in report.results) for v in ("pass", "fail", "error")}
     out.append(
         f"verdict: {report.verdict} ({counts['pass']} met, {counts['fail']} missed, "

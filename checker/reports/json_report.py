@@ -53,12 +53,15 @@ def result_json(result: Result) -> dict[str, Any]:
         "expected": {"text": result.expected, "min": result.min_concurrency, "max": result.max_concurrency},
         "verdict": result.verdict,
         "reason": result.reason,
+        "diagnosis": result.diagnosis,
         "config_line": result.config_line,
         "effective_concurrency": figures.effective_concurrency if figures else None,
         "calibration_latency_s": figures.calibration_latency_s if figures else None,
         "burst_wall_s": median.burst_wall_s if median else None,
         "send_spread_s": median.send_spread_s if median else None,
         "latency": asdict(median.latency) if median else None,
+        "server_figures": asdict(median.server) if median and median.server else None,
+        "calibration_cpu_share": figures.calibration_cpu_share if figures else None,
         "attempts": [_attempt(a) for a in result.attempts],
     }
 
