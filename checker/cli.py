@@ -9,7 +9,7 @@ from pathlib import Path
 from types import FrameType
 
 from checker import __version__, commands
-from checker.errors import EXIT_INTERRUPTED, EXIT_TERMINATED, FatalError, Terminated
+from checker.errors import EXIT_INTERRUPTED, EXIT_TERMINATED, ConfigError, FatalError, Terminated
 
 DESCRIPTION = """\
 Prove that a Python web app still serves requests concurrently.
@@ -33,6 +33,7 @@ def _parser() -> argparse.ArgumentParser:
 
     def reporting(command: argparse.ArgumentParser) -> None:
         command.add_argument("--json", type=Path, metavar="PATH", help="write the JSON report to PATH")
+        command.add_argument("--junit", type=Path, metavar="PATH", help="write a JUnit XML report to PATH")
         command.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
 
     run = sub.add_parser("run", help="check a config", description="Check every mode of a config.")
@@ -40,6 +41,11 @@ def _parser() -> argparse.ArgumentParser:
         "config", nargs="?", type=Path, default=Path("burstcheck.yaml"), help="config file (default: burstcheck.yaml)"
     )
     run.add_argument("--modes", metavar="NAMES", help="comma-separated mode names to check (default: all)")
+    run.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"one burst per mode and {commands.QUICK_CALIBRATION_REQUESTS} calibration requests (pre-commit hook)",
+    )
     reporting(run)
 
     demo = sub.add_parser(
@@ -65,11 +71,21 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             modes = [m.strip() for m in args.modes.split(",") if m.strip()] if args.modes else None
-            return commands.run(args.config, modes=modes, json_path=args.json, quiet=args.quiet)
+            return commands.run(
+                args.config,
+                modes=modes,
+                json_path=args.json,
+                junit_path=args.junit,
+                quiet=args.quiet,
+                is_quick=args.quick,
+            )
         if args.command == "demo":
-            return commands.demo(json_path=args.json, quiet=args.quiet)
+            return commands.demo(json_path=args.json, junit_path=args.junit, quiet=args.quiet)
         return commands.schema()
     except FatalError as exc:
+        if isinstance(exc, ConfigError):
+            for line in commands.config_error_annotations(exc):
+                print(line, flush=True)
         print(f"burstcheck: {exc}", file=sys.stderr)
         return exc.return_code
     except KeyboardInterrupt:

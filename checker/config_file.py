@@ -47,7 +47,8 @@ def load_config(path: Path) -> LoadedConfig:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(_format(path, [(line, "", f"YAML syntax error: {problem}")])) from None
+        text = f"YAML syntax error: {problem}"
+        raise ConfigError(_format(path, [(line, "", text)]), file=str(path), problems=((line, text),)) from None
     if not isinstance(root, yaml.MappingNode) or not isinstance(data, dict):
         raise ConfigError(_format(path, [(1, "", "the config must be a YAML mapping (key: value lines)")]))
     problems = list(_duplicate_keys(root))
@@ -59,7 +60,11 @@ def load_config(path: Path) -> LoadedConfig:
         else:
             problems = [_problem(root, loc, msg, "") for loc, msg in _semantic_problems(config)]
     if problems:
-        raise ConfigError(_format(path, problems))
+        raise ConfigError(
+            _format(path, problems),
+            file=str(path),
+            problems=tuple((line, f"{field}: {msg}" if field else msg) for line, field, msg in sorted(problems)),
+        )
     return LoadedConfig(config=config, path=path, root=root)
 
 

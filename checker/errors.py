@@ -22,6 +22,11 @@ class ConfigError(FatalError):
 
     return_code = EXIT_CONFIG_ERROR
 
+    def __init__(self, message: str, *, file: str | None = None, problems: tuple[tuple[int, str], ...] = ()) -> None:
+        super().__init__(message)
+        self.file = file  # the config file the problems are in, for annotations
+        self.problems = problems  # (line, "field: message") pairs
+
 
 class RunError(FatalError):
     """burstcheck could not run a measurement (server would not boot, client failed)."""

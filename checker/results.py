@@ -31,6 +31,7 @@ class Result:
     reason: str
     config_line: int  # line of the mode's `expect:` in the config, for annotations
     diagnosis: str = ""  # why it ran as it did, in plain words; empty when nothing was measured
+    duration_s: float = 0.0  # time spent measuring this result
     attempts: tuple[Attempt, ...] = ()
 
     @property

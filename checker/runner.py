@@ -74,6 +74,7 @@ def _check_endpoint(
     expected = mode.expect.describe(burst.requests)
     attempts: list[Attempt] = []
     peak_rss_kib = 0
+    started = time.monotonic()
     for _ in range(MEASUREMENTS_BEFORE_FAILING):
         measurement, rss_kib = measure(server.base_url, endpoint, burst)
         peak_rss_kib = max(peak_rss_kib, rss_kib)
@@ -99,6 +100,7 @@ def _check_endpoint(
         config_line=_expect_line(loaded, mode),
         diagnosis=diagnose(attempts[-1].figures, os.cpu_count() or 1) if final.verdict != "error" else "",
         attempts=tuple(attempts),
+        duration_s=time.monotonic() - started,
     )
     return result, peak_rss_kib
 

@@ -1,0 +1,206 @@
+"""The GitHub Action as a runner runs it: its composite steps in bash with the runner's variables, plus
+the security and schema checks on the action and every workflow."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import APPS, REPO
+
+ACTION = REPO / "action.yml"
+WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
+EXPRESSION = re.compile(r"\$\{\{\s*inputs\.([\w-]+)\s*\}\}")
+
+
+def action() -> dict[str, Any]:
+    return yaml.safe_load(ACTION.read_text())  # type: ignore[no-any-return]
+
+
+@dataclass
+class ActionRun:
+    returncode: int
+    stdout: str
+    outputs: dict[str, str]
+    summary: str
+
+
+def run_action(inputs: dict[str, str], workspace: Path, runner_temp: Path) -> ActionRun:
+    """Run action.yml's steps like a runner: inputs only through `env:`/`working-directory:` expressions."""
+    spec = action()
+    values = {name: inputs.get(name, str(meta.get("default", ""))) for name, meta in spec["inputs"].items()}
+    summary = runner_temp / "step_summary.md"
+    summary.write_text("")
+    base_env = {
+        **os.environ,
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_WORKSPACE": str(workspace),
+        "GITHUB_ACTION_PATH": str(REPO),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "RUNNER_TEMP": str(runner_temp),
+    }
+    step_outputs: dict[str, dict[str, str]] = {}
+    stdout = ""
+    returncode = 0
+    for number, step in enumerate(spec["runs"]["steps"]):
+        if "uses" in step:
+            assert step.get("if") == "inputs.python-version != ''" and not values["python-version"]
+            continue
+        output_file = runner_temp / f"output_{number}"
+        output_file.write_text("")
+        env = {**base_env, "GITHUB_OUTPUT": str(output_file)}
+        env.update({k: EXPRESSION.sub(lambda m: values[m.group(1)], v) for k, v in step.get("env", {}).items()})
+        cwd = workspace / EXPRESSION.sub(lambda m: values[m.group(1)], step.get("working-directory", "."))
+        script = runner_temp / f"step_{number}.sh"
+        script.write_text(step["run"])
+        done = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+            env=env,
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        stdout += done.stdout
+        returncode = done.returncode
+        step_outputs[step.get("id", str(number))] = dict(
+            line.split("=", 1) for line in output_file.read_text().splitlines() if "=" in line
+        )
+        if returncode != 0:
+            break
+    outputs = {}
+    for name, meta in spec["outputs"].items():
+        step_id, key = re.fullmatch(r"\$\{\{\s*steps\.(\w+)\.outputs\.(\w+)\s*\}\}", meta["value"]).groups()  # type: ignore[union-attr]
+        outputs[name] = step_outputs.get(step_id, {}).get(key, "")
+    return ActionRun(returncode, stdout, outputs, summary.read_text())
+
+
+@pytest.fixture(scope="module")
+def runner_temp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Shared by the runs below, as by steps of one job: the action's venv is built once."""
+    return tmp_path_factory.mktemp("runner_temp")
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Callable[[str], Path]:
+    """A checkout with the config in checks/ and an app folder beside it."""
+
+    def make(config: str) -> Path:
+        root = tmp_path / "workspace"
+        (root / "checks").mkdir(parents=True)
+        shutil.copy(APPS / "locked.py", root / "checks" / "locked.py")
+        shutil.copy(APPS / "sleepy.py", root / "checks" / "sleepy.py")
+        (root / "checks" / "burstcheck.yaml").write_text(config)
+        return root
+
+    return make
+
+
+CONFIG = """\
+app: {app}:app
+endpoints: [{{path: '/?seconds=0.1'}}]
+burst: {{requests: 6, repeats: 2, calibration_requests: 2}}
+modes:
+  - name: serial
+    expect: serialized
+  - name: threaded
+    threaded: true
+    expect: concurrent
+"""
+
+
+@pytest.mark.timeout(600)
+def test_passing_config(workspace: Callable[[str], Path], runner_temp: Path) -> None:
+    root = workspace(CONFIG.format(app="sleepy"))
+    run = run_action({"config": "checks/burstcheck.yaml"}, root, runner_temp)
+    assert run.returncode == 0, run.stdout
+    assert run.outputs["verdict"] == "pass" and run.outputs["failed"] == "0"
+    assert Path(run.outputs["report"]).is_file()
+    assert "::error" not in run.stdout
+    assert run.summary.startswith("## burstcheck: ✅ pass")
+
+
+@pytest.mark.timeout(600)
+def test_failing_config_annotates_the_expect_line(workspace: Callable[[str], Path], runner_temp: Path) -> None:
+    root = workspace(CONFIG.format(app="locked"))
+    run = run_action(
+        {
+            "config": "burstcheck.yaml",
+            "working-directory": "checks",
+            "modes": "threaded",
+            "args": "--quick --junit j.xml",
+        },
+        root,
+        runner_temp,
+    )
+    assert run.returncode == 1, run.stdout
+    assert run.outputs == {"verdict": "fail", "report": run.outputs["report"], "failed": "1"}
+    expect_line = CONFIG.splitlines().index("    expect: concurrent") + 1
+    assert f"::error file=checks/burstcheck.yaml,line={expect_line},title=burstcheck fail%3A threaded" in run.stdout
+    assert "requests ran one after another" in run.summary and "| ❌ fail | threaded |" in run.summary
+    assert "| serial |" not in run.summary  # --modes reached burstcheck
+    assert (root / "checks" / "j.xml").is_file()  # and so did the extra args
+
+
+@pytest.mark.timeout(600)
+def test_config_error_is_annotated_and_exits_2(workspace: Callable[[str], Path], runner_temp: Path) -> None:
+    root = workspace(CONFIG.format(app="sleepy").replace("requests: 6", "requests: 1"))
+    run = run_action({"config": "checks/burstcheck.yaml"}, root, runner_temp)
+    assert run.returncode == 2
+    assert "::error file=checks/burstcheck.yaml,line=3,title=burstcheck%3A invalid config::burst.requests" in run.stdout
+
+
+def test_inputs_reach_scripts_only_through_env() -> None:
+    for step in action()["runs"]["steps"]:
+        assert "${{" not in step.get("run", "")
+
+
+@pytest.mark.parametrize("path", [ACTION, *WORKFLOWS], ids=lambda p: p.name)
+def test_zizmor_finds_nothing(path: Path) -> None:
+    # zizmor is a binary installed beside this interpreter (the test extra), not an importable module.
+    zizmor = Path(sys.executable).parent / "zizmor"
+    done = subprocess.run([str(zizmor), "--offline", str(path)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    ("schema", "paths"),
+    [("vendor.github-actions", [ACTION]), ("vendor.github-workflows", WORKFLOWS)],
+    ids=["action", "workflows"],
+)
+def test_files_match_the_github_schemas(schema: str, paths: list[Path]) -> None:
+    assert paths
+    done = subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", schema, *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_workflows_hold_least_privilege_and_drop_credentials() -> None:
+    names = set()
+    for path in WORKFLOWS:
+        workflow = yaml.safe_load(path.read_text())
+        names.add(path.name)
+        assert workflow["permissions"] == {}
+        for job in workflow["jobs"].values():
+            assert set(job.get("permissions", {})) <= {"contents"}
+            for step in job["steps"]:
+                if str(step.get("uses", "")).startswith("actions/checkout@"):
+                    assert step["with"]["persist-credentials"] is False
+    assert {"ci.yml", "self-test.yml"} <= names
+    self_test = (REPO / ".github" / "workflows" / "self-test.yml").read_text()
+    assert "uses: ./" in self_test and "continue-on-error: true" in self_test
+    assert "bash .ci/run" in (REPO / ".github" / "workflows" / "ci.yml").read_text()
