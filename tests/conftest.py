@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -47,3 +51,30 @@ def write_config(tmp_path: Path) -> WriteConfig:
 
 def burstcheck_argv(*args: str) -> list[str]:
     return [sys.executable, "-m", "checker", *args]
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What a user of `burstcheck run CONFIG --json REPORT` gets: exit code, output, report."""
+
+    returncode: int
+    output: str
+    report: dict[str, Any]
+
+    def results_by_mode(self) -> dict[str, dict[str, Any]]:
+        return {r["mode"]: r for r in self.report["results"]}
+
+
+def run_with_report(
+    config: Path, report: Path, *, env: dict[str, str] | None = None, timeout_s: float = 120
+) -> Checked:
+    done = subprocess.run(
+        burstcheck_argv("run", str(config), "--json", str(report)),
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        cwd=REPO,
+        env=env,
+    )
+    data = json.loads(report.read_text()) if report.exists() else {}
+    return Checked(done.returncode, done.stdout + done.stderr, data)

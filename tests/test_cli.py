@@ -13,7 +13,7 @@ import pytest
 from checker import __version__
 from checker.errors import EXIT_COULD_NOT_RUN, EXIT_EXPECTATION_FAILED, EXIT_OK, EXIT_TERMINATED
 from checker.processes import processes_with_token
-from tests.conftest import REPO, WriteConfig, burstcheck_argv
+from tests.conftest import REPO, WriteConfig, burstcheck_argv, run_with_report
 
 SLEEP_S = 0.2
 N = 8
@@ -61,9 +61,9 @@ def test_serial_measures_near_one_and_threaded_near_n(write_config: WriteConfig,
         "  - {name: serial, threaded: false, expect: serialized}\n"
         "  - {name: threaded, threaded: true, expect: concurrent}\n"
     )
-    done = burstcheck("run", str(path), "--json", str(tmp_path / "r.json"))
-    assert done.returncode == EXIT_OK, done.stdout + done.stderr
-    results = {r["mode"]: r for r in json.loads((tmp_path / "r.json").read_text())["results"]}
+    checked = run_with_report(path, tmp_path / "r.json")
+    assert checked.returncode == EXIT_OK, checked.output
+    results = checked.results_by_mode()
     assert 0.7 < results["serial"]["effective_concurrency"] < 1.5
     assert results["serial"]["burst_wall_s"] > (N - 1) * SLEEP_S
     assert results["threaded"]["effective_concurrency"] > 0.6 * N
@@ -71,11 +71,11 @@ def test_serial_measures_near_one_and_threaded_near_n(write_config: WriteConfig,
 
 
 def test_a_global_lock_fails_the_threaded_expectation(tmp_path: Path) -> None:
-    done = burstcheck("run", "configs/global-lock.yaml", "--json", str(tmp_path / "r.json"))
-    assert done.returncode == EXIT_EXPECTATION_FAILED, done.stdout + done.stderr
-    assert "FAIL threaded GET /report: expected concurrent (>= 6.4), measured 1." in done.stdout
-    assert "requests ran one after another" in done.stdout
-    report = json.loads((tmp_path / "r.json").read_text())
+    checked = run_with_report(REPO / "configs" / "global-lock.yaml", tmp_path / "r.json")
+    assert checked.returncode == EXIT_EXPECTATION_FAILED, checked.output
+    assert "FAIL threaded GET /report: expected concurrent (>= 6.4), measured 1." in checked.output
+    assert "requests ran one after another" in checked.output
+    report = checked.report
     result = report["results"][0]
     assert result["verdict"] == "fail" and report["verdict"] == "fail"
     assert len(result["attempts"]) == 2, "a miss is measured once more before failing"

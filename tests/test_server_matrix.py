@@ -7,15 +7,13 @@ mode is re-measured); the assertions are on the JSON report.
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from tests.conftest import APPS, REPO, burstcheck_argv
+from tests.conftest import APPS, run_with_report
 
 N = 8
 CORES = os.cpu_count() or 1
@@ -96,16 +94,9 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], dict[st
                 f"app: {app}:app\napp_dir: {APPS}\nendpoints: [{{path: /}}]\n"
                 f"burst: {{requests: {N}, repeats: 1, calibration_requests: 2, timeout: 30}}\n{MODES}"
             )
-            report = folder / "report.json"
-            done = subprocess.run(
-                burstcheck_argv("run", str(path), "--json", str(report)),
-                capture_output=True,
-                text=True,
-                timeout=400,
-                cwd=REPO,
-            )
-            assert done.returncode == 0, done.stdout + done.stderr
-            cache[app] = {r["mode"]: r for r in json.loads(report.read_text())["results"]}
+            checked = run_with_report(path, folder / "report.json", timeout_s=400)
+            assert checked.returncode == 0, checked.output
+            cache[app] = checked.results_by_mode()
         return cache[app]
 
     return run

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import socket
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import psutil
 import pytest
@@ -18,7 +15,7 @@ import requests
 from checker.config import Endpoint, WerkzeugMode
 from checker.errors import RunError
 from checker.servers import HOST, free_port, running_server
-from tests.conftest import APPS, REPO, WriteConfig, burstcheck_argv
+from tests.conftest import APPS, REPO, WriteConfig, run_with_report
 
 PROBE = Endpoint(path="/slow?seconds=0")
 
@@ -79,20 +76,6 @@ def test_a_server_that_never_answers_times_out_and_is_stopped() -> None:
             pytest.fail("must not get ready")
 
 
-def run_json(path: Path, tmp_path: Path, env: dict[str, str] | None = None) -> tuple[int, str, dict[str, Any]]:
-    report = tmp_path / "report.json"
-    done = subprocess.run(
-        burstcheck_argv("run", str(path), "--json", str(report)),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=REPO,
-        env=env,
-    )
-    data = json.loads(report.read_text()) if report.exists() else {}
-    return done.returncode, done.stdout + done.stderr, data
-
-
 def test_a_command_server_gets_client_side_figures_only(write_config: WriteConfig, tmp_path: Path) -> None:
     path = write_config(
         "app_dir: APPS\nendpoints: [{path: '/slow?seconds=0.15'}]\n"
@@ -101,12 +84,12 @@ def test_a_command_server_gets_client_side_figures_only(write_config: WriteConfi
         "    command: '{python} -m waitress --host={host} --port={port} --threads=1 sleepy:app'\n"
         "    expect: serialized\n"
     )
-    code, output, report = run_json(path, tmp_path)
-    assert code == 0, output
-    result = report["results"][0]
+    checked = run_with_report(path, tmp_path / "report.json")
+    assert checked.returncode == 0, checked.output
+    result = checked.report["results"][0]
     assert result["server"].startswith("command: ") and result["server_figures"] is None
     assert result["diagnosis"].startswith("requests ran one after another (client-side figures only")
-    assert "n/a" in output
+    assert "n/a" in checked.output
 
 
 def test_inject_delay_makes_a_fast_endpoints_server_queue_visible(write_config: WriteConfig, tmp_path: Path) -> None:
@@ -118,9 +101,9 @@ def test_inject_delay_makes_a_fast_endpoints_server_queue_visible(write_config: 
         "  - {name: pool, server: waitress, threads: 2, expect: {min_concurrency: 1.5, max_concurrency: 2.6}}\n"
         "  - {name: direct, threaded: true, inject_delay_ms: 0, expect: {min_concurrency: 0.1}}\n"
     )
-    code, output, report = run_json(path, tmp_path)
-    assert code == 0, output
-    results = {r["mode"]: r for r in report["results"]}
+    checked = run_with_report(path, tmp_path / "report.json")
+    assert checked.returncode == 0, checked.output
+    results = checked.results_by_mode()
     assert results["serial"]["calibration_latency_s"] >= 0.15
     assert results["pool"]["server_figures"]["admitted_concurrency"] == 2
     assert results["direct"]["calibration_latency_s"] < 0.1  # the mode's own 0 overrides the global delay
@@ -136,6 +119,7 @@ def test_a_server_whose_extra_is_missing_is_a_config_error(write_config: WriteCo
         "modes:\n  - name: g\n    server: gunicorn\n    expect: serialized\n"
     )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(shadow), str(REPO)])}
-    code, output, _ = run_json(path, tmp_path, env=env)
-    assert code == 2
-    assert f"{path}:6: modes[0].server: server 'gunicorn' is not installed: pip install 'burstcheck[servers]'" in output
+    checked = run_with_report(path, tmp_path / "report.json", env=env)
+    assert checked.returncode == 2
+    expected = f"{path}:6: modes[0].server: server 'gunicorn' is not installed: pip install 'burstcheck[servers]'"
+    assert expected in checked.output
