@@ -24,9 +24,7 @@ class LoadedConfig:
 
     @property
     def app_dir(self) -> Path:
-        """Where the app is imported from: `app_dir`, relative to the config file's folder."""
-        base = self.path.resolve().parent
-        return (base / self.config.app_dir).resolve() if self.config.app_dir else base
+        return resolve_app_dir(self.config, self.path)
 
     def line_of(self, loc: Loc) -> int:
         """1-based line of the key at `loc` (or of the nearest enclosing one)."""
@@ -34,6 +32,28 @@ class LoadedConfig:
 
 
 def load_config(path: Path) -> LoadedConfig:
+    root, data = _parse(path)
+    problems = list(_duplicate_keys(root))
+    if not problems:
+        try:
+            config = Config.model_validate(data)
+        except ValidationError as exc:
+            problems = [_problem(root, err["loc"], err["msg"], err["type"]) for err in exc.errors()]
+        else:
+            checks = _semantic_problems(config, resolve_app_dir(config, path))
+            problems = [_problem(root, loc, msg, "") for loc, msg in checks]
+            if not problems:
+                return LoadedConfig(config=config, path=path, root=root)
+    raise _config_error(path, problems)
+
+
+def resolve_app_dir(config: Config, config_path: Path) -> Path:
+    """Where the app is imported from: `app_dir`, relative to the config file's folder."""
+    base = config_path.resolve().parent
+    return (base / config.app_dir).resolve() if config.app_dir else base
+
+
+def _parse(path: Path) -> tuple[yaml.Node, object]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -47,29 +67,25 @@ def load_config(path: Path) -> LoadedConfig:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc)
-        text = f"YAML syntax error: {problem}"
-        raise ConfigError(_format(path, [(line, "", text)]), file=str(path), problems=((line, text),)) from None
+        raise _config_error(path, [(line, "", f"YAML syntax error: {problem}")]) from None
     if not isinstance(root, yaml.MappingNode) or not isinstance(data, dict):
-        raise ConfigError(_format(path, [(1, "", "the config must be a YAML mapping (key: value lines)")]))
-    problems = list(_duplicate_keys(root))
-    if not problems:
-        try:
-            config = Config.model_validate(data)
-        except ValidationError as exc:
-            problems = [_problem(root, err["loc"], err["msg"], err["type"]) for err in exc.errors()]
-        else:
-            problems = [_problem(root, loc, msg, "") for loc, msg in _semantic_problems(config)]
-    if problems:
-        raise ConfigError(
-            _format(path, problems),
-            file=str(path),
-            problems=tuple((line, f"{field}: {msg}" if field else msg) for line, field, msg in sorted(problems)),
-        )
-    return LoadedConfig(config=config, path=path, root=root)
+        raise _config_error(path, [(1, "", "the config must be a YAML mapping (key: value lines)")])
+    return root, data
 
 
-def _semantic_problems(config: Config) -> Iterable[tuple[Loc, str]]:
-    """Checks across fields that one model alone cannot see."""
+def _config_error(path: Path, problems: list[tuple[int, str, str]]) -> ConfigError:
+    ordered = sorted(problems)
+    return ConfigError(
+        _format(path, ordered),
+        file=str(path),
+        problems=tuple((line, f"{field}: {msg}" if field else msg) for line, field, msg in ordered),
+    )
+
+
+def _semantic_problems(config: Config, app_dir: Path) -> Iterable[tuple[Loc, str]]:
+    """Checks across fields (and against the disk) that one model alone cannot see."""
+    if config.app_dir is not None and not app_dir.is_dir():
+        yield ("app_dir",), f"no such folder: {app_dir}"
     seen: dict[str, int] = {}
     for index, mode in enumerate(config.modes):
         if mode.name in seen:
@@ -152,6 +168,6 @@ def _duplicate_keys(node: yaml.Node, path: str = "") -> Iterable[tuple[int, str,
 
 
 def _format(path: Path, problems: list[tuple[int, str, str]]) -> str:
-    lines = [f"{path}:{line}: {field + ': ' if field else ''}{msg}" for line, field, msg in sorted(problems)]
+    lines = [f"{path}:{line}: {field + ': ' if field else ''}{msg}" for line, field, msg in problems]
     head = f"invalid config {path}" + (f" ({len(lines)} problems)" if len(lines) > 1 else "")
     return "\n  ".join([head, *lines])

@@ -2,16 +2,19 @@
 
 A child runs in its own session (process group) and carries a unique token in its environment, which its
 descendants inherit. Teardown signals the group, then hunts the token, so that forked workers and daemons
-that left the group are ended too.
+that left the group are ended too. Teardown is not cut short by a second Ctrl-C, and on Linux a child is
+sent SIGTERM by the kernel if burstcheck itself is killed outright (SIGKILL, an OOM kill).
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
+import sys
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import IO, Any
 
@@ -45,11 +48,42 @@ def managed_process(
         stderr=stderr,
         cwd=cwd,
         start_new_session=True,
+        preexec_fn=_die_with_parent(),
     )
     try:
         yield proc
     finally:
-        end_process_tree(proc, token)
+        with _interrupts_deferred():
+            end_process_tree(proc, token)
+
+
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """A pre-exec hook asking Linux to SIGTERM the child when burstcheck dies, however it dies."""
+    if not sys.platform.startswith("linux"):
+        return None
+    parent = os.getpid()
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def hook() -> None:
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # burstcheck died before the request took effect
+            os._exit(1)
+
+    return hook
+
+
+@contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Hold SIGINT/SIGTERM while a teardown runs; they are delivered (and raise) right after it."""
+    blocked = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def end_process_tree(proc: subprocess.Popen[bytes], token: str, grace_s: float = TERMINATE_GRACE_S) -> None:

@@ -7,10 +7,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 
 from checker.processes import processes_with_token
@@ -29,9 +31,13 @@ def no_leftover_processes() -> Iterator[None]:
     deadline = time.monotonic() + LEFTOVER_GRACE_S
     while (left := processes_with_token()) and time.monotonic() < deadline:
         time.sleep(0.05)
+    described = []
     for process in left:
-        process.kill()
-    assert not left, f"processes left running: {[' '.join(p.cmdline()) for p in left]}"
+        with suppress(psutil.Error):
+            described.append(" ".join(process.cmdline()))
+        with suppress(psutil.Error):
+            process.kill()
+    assert not left, f"processes left running: {described}"
 
 
 WriteConfig = Callable[[str], Path]

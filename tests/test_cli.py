@@ -106,15 +106,8 @@ def test_unexpected_status_is_an_error_not_a_concurrency_verdict(write_config: W
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_cancelled_run_stops_its_server(write_config: WriteConfig, signum: int) -> None:
-    path = write_config(
-        "app: sleepy:app\napp_dir: APPS\nendpoints: [{path: '/slow?seconds=1'}]\n"
-        "burst: {requests: 10, repeats: 3}\nmodes: [{name: m, expect: serialized}]\n"
-    )
-    proc = subprocess.Popen(burstcheck_argv("run", str(path)), stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
+    proc = _start_and_wait_for_children(write_config(SLOW_SERIAL))
     try:
-        deadline = time.monotonic() + 30
-        while len(processes_with_token()) < 2 and time.monotonic() < deadline:  # server and burst client
-            time.sleep(0.05)
         assert len(processes_with_token()) >= 2
         proc.send_signal(signum)
         _, err = proc.communicate(timeout=30)
@@ -123,3 +116,45 @@ def test_a_cancelled_run_stops_its_server(write_config: WriteConfig, signum: int
         proc.wait()
     assert proc.returncode == (EXIT_TERMINATED if signum == signal.SIGTERM else 130)
     assert b"servers stopped" in err and b"Traceback" not in err
+
+
+def _start_and_wait_for_children(path: Path) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(burstcheck_argv("run", str(path)), stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
+    deadline = time.monotonic() + 30
+    while len(processes_with_token()) < 2 and time.monotonic() < deadline:  # server and burst client
+        time.sleep(0.05)
+    return proc
+
+
+SLOW_SERIAL = (
+    "app: sleepy:app\napp_dir: APPS\nendpoints: [{path: '/slow?seconds=1'}]\n"
+    "burst: {requests: 10, repeats: 3}\nmodes: [{name: m, expect: serialized}]\n"
+)
+
+
+def test_a_second_sigterm_does_not_cut_the_teardown_short(write_config: WriteConfig) -> None:
+    # The server ignores SIGTERM, so its teardown lasts the grace period; a second SIGTERM lands inside it.
+    proc = _start_and_wait_for_children(write_config(SLOW_SERIAL.replace("sleepy:app", "stubborn:app")))
+    try:
+        assert len(processes_with_token()) >= 2
+        proc.send_signal(signal.SIGTERM)
+        time.sleep(1.0)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == EXIT_TERMINATED, err
+    # the autouse fixture asserts that neither the server nor the burst client survived
+
+
+def test_servers_die_with_a_killed_burstcheck(write_config: WriteConfig) -> None:
+    proc = _start_and_wait_for_children(write_config(SLOW_SERIAL))
+    try:
+        assert len(processes_with_token()) >= 2
+        proc.kill()  # SIGKILL: no Python code of burstcheck runs; the kernel's parent-death signal must act
+        proc.wait(timeout=10)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL

@@ -103,6 +103,7 @@ def test_every_bundled_config_loads(config: Path) -> None:
         ),
         ("burst:\n", "app: other:app\nburst:\n", ":5: app: duplicate key (first given on line 1)"),
         ("  requests: 10", "  requests: [10", ":7: YAML syntax error"),
+        ("app_dir: APPS", "app_dir: APPS/missing", ":2: app_dir: no such folder: "),
     ],
 )
 def test_config_mistakes_name_file_line_and_field(write_config: WriteConfig, old: str, new: str, expected: str) -> None:
