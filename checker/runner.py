@@ -6,7 +6,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 
-from checker.analysis import judge, summarize
+from checker.analysis import Verdict, judge, summarize
 from checker.config import AnyMode, Burst, Endpoint
 from checker.config_file import LoadedConfig
 from checker.diagnosis import diagnose
@@ -88,16 +88,12 @@ def _check_endpoint(
         first = attempts[0].figures.effective_concurrency
         outcome = "passed when measured again" if final.verdict == "pass" else "measured twice"
         reason += f" ({outcome}; the first measurement gave {first:.1f})"
-    result = Result(
-        mode=mode.name,
-        server=mode.label,
-        endpoint=endpoint.label,
-        expected=expected,
-        min_concurrency=low,
-        max_concurrency=high,
-        verdict=final.verdict,
-        reason=reason,
-        config_line=_expect_line(loaded, mode),
+    result = _result(
+        loaded,
+        mode,
+        endpoint,
+        final.verdict,
+        reason,
         diagnosis=diagnose(attempts[-1].figures, os.cpu_count() or 1) if final.verdict != "error" else "",
         attempts=tuple(attempts),
         duration_s=time.monotonic() - started,
@@ -106,8 +102,23 @@ def _check_endpoint(
 
 
 def _unmeasured(loaded: LoadedConfig, mode: AnyMode, endpoint: Endpoint, reason: str) -> Result:
+    return _result(loaded, mode, endpoint, "error", reason)
+
+
+def _result(
+    loaded: LoadedConfig,
+    mode: AnyMode,
+    endpoint: Endpoint,
+    verdict: Verdict,
+    reason: str,
+    *,
+    diagnosis: str = "",
+    attempts: tuple[Attempt, ...] = (),
+    duration_s: float = 0.0,
+) -> Result:
     requests = loaded.config.burst.requests
     low, high = mode.expect.bounds(requests)
+    index = loaded.config.modes.index(mode)
     return Result(
         mode=mode.name,
         server=mode.label,
@@ -115,12 +126,10 @@ def _unmeasured(loaded: LoadedConfig, mode: AnyMode, endpoint: Endpoint, reason:
         expected=mode.expect.describe(requests),
         min_concurrency=low,
         max_concurrency=high,
-        verdict="error",
+        verdict=verdict,
         reason=reason,
-        config_line=_expect_line(loaded, mode),
+        config_line=loaded.line_of(("modes", index, "expect")),
+        diagnosis=diagnosis,
+        attempts=attempts,
+        duration_s=duration_s,
     )
-
-
-def _expect_line(loaded: LoadedConfig, mode: AnyMode) -> int:
-    index = loaded.config.modes.index(mode)
-    return loaded.line_of(("modes", index, "expect"))
