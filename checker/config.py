@@ -178,6 +178,11 @@ class WaitressMode(ModeBase):
         return f"waitress threads={self.threads}"
 
 
+def fill_command(template: str, *, host: str, port: int, python: str) -> list[str]:
+    """Split a command template as a shell would (it runs without one) and fill in its placeholders."""
+    return [word.format(host=host, port=port, python=python) for word in shlex.split(template)]
+
+
 class CommandMode(ModeBase):
     """Any server started by a command; client-side figures only (burstcheck cannot wrap its app)."""
 
@@ -194,8 +199,7 @@ class CommandMode(ModeBase):
         if "{port}" not in value:
             raise ValueError("the command must contain {port}, so the server listens where burstcheck looks")
         try:
-            for word in shlex.split(value):
-                word.format(host="", port="", python="")
+            fill_command(value, host="", port=0, python="")
         except (KeyError, IndexError, ValueError) as exc:
             raise ValueError(
                 f"cannot use this command ({exc}); placeholders are {{host}}, {{port}}, {{python}}"

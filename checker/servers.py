@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shlex
 import socket
 import subprocess
 import sys
@@ -20,8 +19,8 @@ from typing import IO
 import requests
 
 import checker
-from checker.config import AnyMode, CommandMode, Endpoint
-from checker.errors import ConfigError, RunError
+from checker.config import AnyMode, CommandMode, Endpoint, fill_command
+from checker.errors import RunError
 from checker.processes import managed_process
 
 HOST = "127.0.0.1"  # burstcheck binds only to loopback
@@ -66,7 +65,8 @@ def running_server(
     for _ in range(PORT_ATTEMPTS):
         port = choose_port()
         if isinstance(mode, CommandMode):
-            argv = command_argv(mode.command, port)
+            # Validated when the config was loaded, so splitting and filling cannot fail here.
+            argv = fill_command(mode.command, host=HOST, port=port, python=sys.executable)
         else:
             spec = {
                 "app": app,
@@ -95,21 +95,6 @@ def running_server(
                 )
             raise RunError(f"mode {mode.name!r}: the server exited with status {proc.returncode}:\n{tail}")
     raise RunError(f"mode {mode.name!r}: no free port after {PORT_ATTEMPTS} attempts")
-
-
-def command_argv(template: str, port: int) -> list[str]:
-    """Split a command template like a shell would (but run it without one) and fill in the placeholders."""
-    try:
-        words = shlex.split(template)
-    except ValueError as exc:
-        raise ConfigError(f"cannot split the command {template!r}: {exc}") from None
-    values = {"host": HOST, "port": str(port), "python": sys.executable}
-    try:
-        return [word.format(**values) for word in words]
-    except (KeyError, IndexError, ValueError) as exc:
-        raise ConfigError(
-            f"the command {template!r} has an unknown placeholder {exc}; use {{host}}, {{port}}, {{python}}"
-        ) from None
 
 
 def _wait_ready(proc: subprocess.Popen[bytes], base_url: str, probe: Endpoint, timeout_s: float) -> bool:
