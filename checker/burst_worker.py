@@ -4,81 +4,197 @@ and writes JSON timings on stdout.
 grequests monkey-patches the whole interpreter with gevent on import, which breaks threads, subprocesses
 and other libraries; so it is imported here, in a process that does nothing else, and never by the
 orchestrating process (tests/test_requester.py checks that).
+
+A burst is released at a gate: every request first opens its connection and prepares its bytes; once all
+N are ready, one greenlet sends every request in a tight loop (one send each). The server gets N complete
+requests within a few microseconds of client work per request, and the connections were made before the
+burst, so the listen backlog does not overflow at its moment.
+
+Why not hold back only the last byte: when a server's accept queue is full, Linux answers with a SYN
+cookie and drops the handshake's ACK; the cookie is validated only on a segment carrying the request's
+first byte, so a connection whose first bytes were dropped and whose last byte came later is reset. A
+request sent whole is one segment, retransmitted intact until the server accepts it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import resource
+import socket
 import sys
 import time
 from typing import Any
 
+import gevent.event
 import grequests  # patches sockets with gevent on import
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection
+from urllib3.connectionpool import HTTPConnectionPool
 
 from checker.middleware import SERVER_TIMING_HEADER
+from checker.timings import BurstJob, RequestTiming, ServerTiming, WorkerOutput
 
 ERROR_TEXT_LIMIT = 300
+# The gate opens when every request is connected and held, or after this long: a server that accepts
+# one connection at a time (threaded=False) leaves the rest in its listen backlog, and past the backlog's
+# size connects stall in the kernel's SYN retries; those requests are then sent as soon as they connect.
+GATE_WAIT_S = 3.0
+# Connections are opened in waves, with a pause between them, so that a server's accept loop keeps up
+# and its listen backlog (werkzeug's holds 128) does not overflow while the burst is being prepared.
+CONNECT_WAVE = 50
+CONNECT_PAUSE_S = 0.01
+# After a burst the server is still ending up to N connections (threads exiting, sockets closing); the next
+# burst waits this long per request of the last one, or its connects overflow a slow accept loop's backlog.
+SETTLE_PER_REQUEST_S = 0.0005
+
+
+class Gate:
+    """Holds every request until all `expected` are connected and ready (or GATE_WAIT_S passed), then sends
+    them all from one greenlet in a tight loop: waking each request's greenlet to send its own would put
+    its response handling between two releases."""
+
+    def __init__(self, expected: int) -> None:
+        self.expected = expected
+        self.arrived = 0
+        self.held: list[tuple[socket.socket, bytes, TimingAdapter]] = []
+        self.opened = gevent.event.Event()
+
+    def arrive(self) -> None:
+        """A request is held, or failed before it could be: it no longer keeps the gate shut."""
+        self.arrived += 1
+        if self.arrived >= self.expected:
+            self.open()
+
+    def hold(self, sock: socket.socket, data: bytes, adapter: TimingAdapter) -> None:
+        """Send `data` when the gate opens (at once if it is open already), and wait until then."""
+        if self.opened.is_set():
+            adapter.release(sock, data)
+            return
+        self.held.append((sock, data, adapter))
+        adapter.arrive()
+        if not self.opened.wait(GATE_WAIT_S):
+            self.open()
+
+    def open(self) -> None:
+        if self.opened.is_set():
+            return
+        self.opened.set()  # first: a request that arrives while we send goes out on its own
+        for sock, data, adapter in self.held:
+            adapter.release(sock, data)
+        self.held.clear()
+
+
+class HeldConnection(HTTPConnection):
+    """An HTTP connection that connects, writes its request into a buffer, and leaves the sending to the gate."""
+
+    def __init__(self, *args: Any, gate: Gate, adapter: TimingAdapter, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._gate = gate
+        self._adapter = adapter
+        self._held: list[bytes] | None = None
+
+    def send(self, data: Any) -> None:
+        if self._held is None:
+            super().send(data)
+        else:
+            self._held.append(bytes(data))
+
+    def request(self, method: str, url: str, body: Any = None, headers: Any = None, **kwargs: Any) -> None:
+        try:
+            if self.sock is None:
+                gevent.sleep(self._adapter.connect_delay_s)
+                self.connect()
+            self._held = []
+            try:
+                super().request(method, url, body=body, headers=headers, **kwargs)
+                data = b"".join(self._held)
+            finally:
+                self._held = None
+        except BaseException:
+            self._adapter.arrive()  # a request that failed to connect must not keep the gate shut
+            raise
+        assert self.sock is not None
+        self._gate.hold(self.sock, data, self._adapter)
 
 
 class TimingAdapter(HTTPAdapter):
-    """Records when the request really starts (connect) and when its body has been read."""
+    """One request's adapter: holds it at the gate, records its release and when its body has been read."""
 
-    def __init__(self) -> None:
+    def __init__(self, gate: Gate, connect_delay_s: float = 0.0) -> None:
         super().__init__(max_retries=0)
+        self.gate = gate
+        self.connect_delay_s = connect_delay_s
+        self.arrived = False
         self.sent_s: float | None = None
         self.done_s: float | None = None
+        connection = functools.partial(HeldConnection, gate=gate, adapter=self)
+        pool = type("HeldPool", (HTTPConnectionPool,), {"ConnectionCls": connection})
+        self.poolmanager.pool_classes_by_scheme = {"http": pool}
+
+    def arrive(self) -> None:
+        if not self.arrived:
+            self.arrived = True
+            self.gate.arrive()
+
+    def release(self, sock: socket.socket, data: bytes) -> None:
+        self.sent_s = time.monotonic()
+        # A server that closed the connection already is reported when the response is read.
+        with contextlib.suppress(OSError):
+            sock.sendall(data)
 
     def send(self, request: Any, *args: Any, **kwargs: Any) -> requests.Response:
-        self.sent_s = time.monotonic()
         try:
             response = super().send(request, *args, **kwargs)
             _ = response.content  # the body belongs to the timed span
             return response
         finally:
             self.done_s = time.monotonic()
+            self.arrive()
 
 
-def _session() -> tuple[requests.Session, TimingAdapter]:
+def _session(gate: Gate, connect_delay_s: float = 0.0) -> tuple[requests.Session, TimingAdapter]:
     session = requests.Session()
     session.trust_env = False  # never route loopback through a proxy from the environment
-    adapter = TimingAdapter()
+    adapter = TimingAdapter(gate, connect_delay_s)
     session.mount("http://", adapter)
     return session, adapter
 
 
-def _record(adapter: TimingAdapter, response: requests.Response | None, error: BaseException | None) -> dict[str, Any]:
+def _server_timing(response: requests.Response | None) -> ServerTiming | None:
+    if response is None or SERVER_TIMING_HEADER not in response.headers:
+        return None
+    try:
+        return ServerTiming.from_header(response.headers[SERVER_TIMING_HEADER])
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
+def _record(adapter: TimingAdapter, response: requests.Response | None, error: BaseException | None) -> RequestTiming:
     now = time.monotonic()
-    server = None
-    if response is not None and SERVER_TIMING_HEADER in response.headers:
-        try:
-            server = json.loads(response.headers[SERVER_TIMING_HEADER])
-        except ValueError:
-            server = None
-    return {
-        "sent_s": adapter.sent_s if adapter.sent_s is not None else now,
-        "done_s": adapter.done_s if adapter.done_s is not None else now,
-        "status": response.status_code if response is not None else None,
-        "error": f"{type(error).__name__}: {error}"[:ERROR_TEXT_LIMIT] if error is not None else None,
-        "server": server,
-    }
+    return RequestTiming(
+        sent_s=adapter.sent_s if adapter.sent_s is not None else now,
+        done_s=adapter.done_s if adapter.done_s is not None else now,
+        status=response.status_code if response is not None else None,
+        error=f"{type(error).__name__}: {error}"[:ERROR_TEXT_LIMIT] if error is not None else None,
+        server=_server_timing(response),
+    )
 
 
-def _request_kwargs(job: dict[str, Any]) -> dict[str, Any]:
+def _request_kwargs(job: BurstJob) -> dict[str, Any]:
     # Connection: close gives every request its own connection, as in a burst of separate clients, and
     # keeps an idle keep-alive connection from holding a single-threaded server.
-    headers = {**job["headers"], "Connection": "close"}
-    return {"headers": headers, "data": job["body"], "timeout": job["timeout_s"], "allow_redirects": False}
+    headers = {**job.headers, "Connection": "close"}
+    return {"headers": headers, "data": job.body, "timeout": job.timeout_s, "allow_redirects": False}
 
 
-def one_request(job: dict[str, Any]) -> dict[str, Any]:
-    session, adapter = _session()
+def one_request(job: BurstJob) -> RequestTiming:
+    session, adapter = _session(Gate(1))
     response, error = None, None
     try:
-        response = session.request(job["method"], job["url"], **_request_kwargs(job))
+        response = session.request(job.method, job.url, **_request_kwargs(job))
     except Exception as exc:  # recorded, not raised: a failed request is a result
         error = exc
     finally:
@@ -86,29 +202,33 @@ def one_request(job: dict[str, Any]) -> dict[str, Any]:
     return _record(adapter, response, error)
 
 
-def burst(job: dict[str, Any]) -> list[dict[str, Any]]:
-    """N requests at once: all prepared first, then sent together by grequests with an unbounded pool."""
-    sessions = [_session() for _ in range(job["requests"])]
+def burst(job: BurstJob) -> tuple[RequestTiming, ...]:
+    """N requests released together at the gate; grequests runs them, one greenlet each."""
+    gate = Gate(job.requests)
+    sessions = [_session(gate, (i // CONNECT_WAVE) * CONNECT_PAUSE_S) for i in range(job.requests)]
     pending = [
-        grequests.AsyncRequest(job["method"], job["url"], session=session, **_request_kwargs(job))
-        for session, _ in sessions
+        grequests.AsyncRequest(job.method, job.url, session=session, **_request_kwargs(job)) for session, _ in sessions
     ]
     grequests.map(pending, size=None, exception_handler=lambda request, exc: None)
-    records = [
+    records = tuple(
         _record(adapter, req.response, getattr(req, "exception", None))
-        for req, (_, adapter) in zip(pending, sessions, strict=False)
-    ]
+        for req, (_, adapter) in zip(pending, sessions, strict=True)
+    )
     for session, _ in sessions:
         session.close()
     return records
 
 
-def run(job: dict[str, Any]) -> dict[str, Any]:
-    calibration = [one_request(job) for _ in range(job["calibration_requests"])]
+def run(job: BurstJob) -> WorkerOutput:
+    calibration = tuple(one_request(job) for _ in range(job.calibration_requests))
     one_request(job)  # untimed warm-up: wake the server (lazy imports, pools) before the bursts
-    bursts = [burst(job) for _ in range(job["repeats"])]
+    bursts = []
+    for number in range(job.repeats):
+        if number:
+            gevent.sleep(job.requests * SETTLE_PER_REQUEST_S)
+        bursts.append(burst(job))
     peak_rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"calibration": calibration, "bursts": bursts, "client_peak_rss_kib": peak_rss_kib}
+    return WorkerOutput(calibration=calibration, bursts=tuple(bursts), client_peak_rss_kib=peak_rss_kib)
 
 
 def main() -> int:
@@ -118,8 +238,8 @@ def main() -> int:
     # On failure keep the soft limit; a too-large burst then reports its socket errors.
     with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
-    job = json.load(sys.stdin)
-    json.dump(run(job), sys.stdout)
+    job = BurstJob.from_json(json.load(sys.stdin))
+    json.dump(run(job).to_json(), sys.stdout)
     return 0
 
 

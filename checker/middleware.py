@@ -37,7 +37,7 @@ class TimingMiddleware:
             # request's work is done here, even if the body is iterated afterwards.
             timing = {
                 "pid": os.getpid(),
-                "thread_id": threading.get_ident(),
+                "thread_id": threading.get_native_id(),  # OS ids are not reused while a burst runs
                 "enter_s": enter_s,
                 "exit_s": time.monotonic(),
                 "cpu_s": time.thread_time() - cpu_start_s,

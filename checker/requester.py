@@ -13,7 +13,7 @@ import tempfile
 from checker.config import Burst, Endpoint
 from checker.errors import RunError
 from checker.processes import managed_process
-from checker.timings import Measurement, RequestTiming
+from checker.timings import BurstJob, Measurement, WorkerOutput
 
 # Slack on top of the worst case the job itself allows, for starting the worker and importing gevent.
 WORKER_START_SLACK_S = 30.0
@@ -27,32 +27,28 @@ def worker_deadline_s(burst: Burst) -> float:
 
 def measure(base_url: str, endpoint: Endpoint, burst: Burst) -> tuple[Measurement, int]:
     """Calibrate then burst `endpoint`; returns the timings and the client's peak RSS in KiB."""
-    job = {
-        "url": base_url + endpoint.path,
-        "method": endpoint.method,
-        "headers": endpoint.headers,
-        "body": endpoint.body,
-        "timeout_s": burst.timeout,
-        "calibration_requests": burst.calibration_requests,
-        "requests": burst.requests,
-        "repeats": burst.repeats,
-    }
+    job = BurstJob(
+        url=base_url + endpoint.path,
+        method=endpoint.method,
+        headers=dict(endpoint.headers),
+        body=endpoint.body,
+        timeout_s=burst.timeout,
+        calibration_requests=burst.calibration_requests,
+        requests=burst.requests,
+        repeats=burst.repeats,
+    )
     argv = [sys.executable, "-m", "checker.burst_worker"]
     with (
         tempfile.TemporaryFile() as errors,
         managed_process(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors) as proc,
     ):
         try:
-            out, _ = proc.communicate(json.dumps(job).encode(), timeout=worker_deadline_s(burst))
+            out, _ = proc.communicate(json.dumps(job.to_json()).encode(), timeout=worker_deadline_s(burst))
         except subprocess.TimeoutExpired:
             raise RunError(f"the burst client did not finish within {worker_deadline_s(burst):.0f} s") from None
         if proc.returncode != 0:
             errors.seek(0)
             tail = errors.read().decode(errors="replace").strip().splitlines()[-10:]
             raise RunError("the burst client failed:\n" + "\n".join(tail))
-    data = json.loads(out)
-    measurement = Measurement(
-        calibration=tuple(RequestTiming.from_json(t) for t in data["calibration"]),
-        bursts=tuple(tuple(RequestTiming.from_json(t) for t in b) for b in data["bursts"]),
-    )
-    return measurement, int(data["client_peak_rss_kib"])
+    output = WorkerOutput.from_json(json.loads(out))
+    return output.measurement, output.client_peak_rss_kib

@@ -1,7 +1,9 @@
-"""Plain immutable records that cross process boundaries as JSON: what the client and server measured."""
+"""Plain immutable records that cross process boundaries as JSON: the burst job, what the client and the
+server measured. Each record writes and reads its own JSON, so both sides of a pipe share one contract."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -11,7 +13,7 @@ class ServerTiming:
     """What the burstcheck middleware saw inside the server for one request."""
 
     pid: int
-    thread_id: int
+    thread_id: int  # the OS thread id (threading.get_native_id): not reused while a burst runs
     enter_s: float  # time.monotonic() when the request entered the app (same clock as the client's)
     exit_s: float  # when the app called start_response
     cpu_s: float  # thread CPU time the request used
@@ -20,13 +22,28 @@ class ServerTiming:
     def in_app_s(self) -> float:
         return self.exit_s - self.enter_s
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ServerTiming:
+        return cls(
+            pid=int(data["pid"]),
+            thread_id=int(data["thread_id"]),
+            enter_s=float(data["enter_s"]),
+            exit_s=float(data["exit_s"]),
+            cpu_s=float(data["cpu_s"]),
+        )
+
+    @classmethod
+    def from_header(cls, value: str) -> ServerTiming:
+        """Parse the middleware's response header (compact JSON written by checker.middleware)."""
+        return cls.from_json(json.loads(value))
+
 
 @dataclass(frozen=True)
 class RequestTiming:
     """One request as the client saw it; times are time.monotonic() seconds."""
 
-    sent_s: float
-    done_s: float
+    sent_s: float  # when its last byte was released: from here on the server had the whole request
+    done_s: float  # when its response body had been read
     status: int | None
     error: str | None
     server: ServerTiming | None = None
@@ -46,7 +63,7 @@ class RequestTiming:
             done_s=float(data["done_s"]),
             status=data.get("status"),
             error=data.get("error"),
-            server=ServerTiming(**server) if server else None,
+            server=ServerTiming.from_json(server) if server else None,
         )
 
 
@@ -56,3 +73,52 @@ class Measurement:
 
     calibration: tuple[RequestTiming, ...]
     bursts: tuple[tuple[RequestTiming, ...], ...]
+
+
+@dataclass(frozen=True)
+class BurstJob:
+    """What the burst worker is asked to do (orchestrator -> worker, on its stdin)."""
+
+    url: str
+    method: str
+    headers: dict[str, str]
+    body: str | None
+    timeout_s: float
+    calibration_requests: int
+    requests: int
+    repeats: int
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> BurstJob:
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class WorkerOutput:
+    """What the burst worker measured (worker -> orchestrator, on its stdout)."""
+
+    calibration: tuple[RequestTiming, ...]
+    bursts: tuple[tuple[RequestTiming, ...], ...]
+    client_peak_rss_kib: int
+
+    @property
+    def measurement(self) -> Measurement:
+        return Measurement(calibration=self.calibration, bursts=self.bursts)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "calibration": [t.to_json() for t in self.calibration],
+            "bursts": [[t.to_json() for t in burst] for burst in self.bursts],
+            "client_peak_rss_kib": self.client_peak_rss_kib,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> WorkerOutput:
+        return cls(
+            calibration=tuple(RequestTiming.from_json(t) for t in data["calibration"]),
+            bursts=tuple(tuple(RequestTiming.from_json(t) for t in burst) for burst in data["bursts"]),
+            client_peak_rss_kib=int(data["client_peak_rss_kib"]),
+        )
