@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
@@ -15,21 +17,41 @@ from typing import Any
 import psutil
 import pytest
 
-from checker.processes import processes_with_token
+from checker.processes import TOKEN_VARIABLE
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
 APPS = TESTS / "apps"
 LEFTOVER_GRACE_S = 3.0
 
+# Every process this test session starts inherits this token, so that the leftover guard looks for (and
+# ends) only the processes of this run: another burstcheck run on the same machine is none of its business.
+SESSION_VARIABLE = "BURSTCHECK_TEST_SESSION"
+SESSION_TOKEN = uuid.uuid4().hex
+os.environ[SESSION_VARIABLE] = SESSION_TOKEN
+
+
+def our_processes() -> list[psutil.Process]:
+    """Live processes that burstcheck started for this test session (not this pytest process itself)."""
+    found = []
+    for process in psutil.process_iter():
+        if process.pid == os.getpid():
+            continue
+        with suppress(psutil.Error):
+            env = process.environ()
+            ours = env.get(SESSION_VARIABLE) == SESSION_TOKEN and TOKEN_VARIABLE in env
+            if ours and process.status() != psutil.STATUS_ZOMBIE:
+                found.append(process)
+    return found
+
 
 @pytest.fixture(autouse=True)
 def no_leftover_processes() -> Iterator[None]:
     """Every test must end every server and worker it started, whether it passed or failed."""
-    assert not processes_with_token(), "a burstcheck process was already running before this test"
+    assert not our_processes(), "a process started by an earlier test of this run was still running"
     yield
     deadline = time.monotonic() + LEFTOVER_GRACE_S
-    while (left := processes_with_token()) and time.monotonic() < deadline:
+    while (left := our_processes()) and time.monotonic() < deadline:
         time.sleep(0.05)
     described = []
     for process in left:

@@ -18,6 +18,8 @@ import yaml
 
 from tests.conftest import APPS, REPO
 
+pytestmark = pytest.mark.e2e  # boots real servers or runs the CLI
+
 ACTION = REPO / "action.yml"
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
 EXPRESSION = re.compile(r"\$\{\{\s*inputs\.([\w-]+)\s*\}\}")

@@ -12,8 +12,9 @@ import pytest
 
 from checker import __version__
 from checker.errors import EXIT_COULD_NOT_RUN, EXIT_EXPECTATION_FAILED, EXIT_OK, EXIT_TERMINATED
-from checker.processes import processes_with_token
-from tests.conftest import REPO, WriteConfig, burstcheck_argv, run_with_report
+from tests.conftest import REPO, WriteConfig, burstcheck_argv, our_processes, run_with_report
+
+pytestmark = pytest.mark.e2e  # boots real servers or runs the CLI
 
 SLEEP_S = 0.2
 N = 8
@@ -108,7 +109,7 @@ def test_unexpected_status_is_an_error_not_a_concurrency_verdict(write_config: W
 def test_a_cancelled_run_stops_its_server(write_config: WriteConfig, signum: int) -> None:
     proc = _start_and_wait_for_children(write_config(SLOW_SERIAL))
     try:
-        assert len(processes_with_token()) >= 2
+        assert len(our_processes()) >= 2
         proc.send_signal(signum)
         _, err = proc.communicate(timeout=30)
     finally:
@@ -121,7 +122,7 @@ def test_a_cancelled_run_stops_its_server(write_config: WriteConfig, signum: int
 def _start_and_wait_for_children(path: Path) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(burstcheck_argv("run", str(path)), stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
     deadline = time.monotonic() + 30
-    while len(processes_with_token()) < 2 and time.monotonic() < deadline:  # server and burst client
+    while len(our_processes()) < 2 and time.monotonic() < deadline:  # server and burst client
         time.sleep(0.05)
     return proc
 
@@ -136,7 +137,7 @@ def test_a_second_sigterm_does_not_cut_the_teardown_short(write_config: WriteCon
     # The server ignores SIGTERM, so its teardown lasts the grace period; a second SIGTERM lands inside it.
     proc = _start_and_wait_for_children(write_config(SLOW_SERIAL.replace("sleepy:app", "stubborn:app")))
     try:
-        assert len(processes_with_token()) >= 2
+        assert len(our_processes()) >= 2
         proc.send_signal(signal.SIGTERM)
         time.sleep(1.0)
         proc.send_signal(signal.SIGTERM)
@@ -151,7 +152,7 @@ def test_a_second_sigterm_does_not_cut_the_teardown_short(write_config: WriteCon
 def test_servers_die_with_a_killed_burstcheck(write_config: WriteConfig) -> None:
     proc = _start_and_wait_for_children(write_config(SLOW_SERIAL))
     try:
-        assert len(processes_with_token()) >= 2
+        assert len(our_processes()) >= 2
         proc.kill()  # SIGKILL: no Python code of burstcheck runs; the kernel's parent-death signal must act
         proc.wait(timeout=10)
     finally:

@@ -13,6 +13,8 @@ import yaml
 
 from tests.conftest import APPS, REPO
 
+pytestmark = pytest.mark.e2e  # boots real servers or runs the CLI
+
 CONFIG = """\
 app: {app}:app
 endpoints: [{{path: '/?seconds=0.1'}}]

@@ -9,7 +9,8 @@ import time
 import psutil
 import pytest
 
-from checker.processes import managed_process, processes_with_token
+from checker.processes import managed_process
+from tests.conftest import our_processes
 
 # A parent that forks a child into the group and a grandchild into a session of its own (like a daemon).
 ESCAPER = """
@@ -30,7 +31,7 @@ def test_group_and_escaped_descendants_are_ended() -> None:
             time.sleep(0.05)
         family = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
         assert len(family) == 3
-        assert len(processes_with_token()) == 3
+        assert len(our_processes()) == 3
     gone, alive = psutil.wait_procs(family, timeout=5)
     assert not alive and len(gone) == 3
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from checker.config import Burst, Endpoint, WerkzeugMode
 from checker.requester import measure
 from checker.servers import running_server
 from tests.conftest import APPS, REPO, WriteConfig
+
+pytestmark = pytest.mark.e2e  # boots real servers or runs the CLI
 
 SLEEP_S = 0.2
 
