@@ -253,6 +253,13 @@ class Config(StrictModel):
         description="Sleep this long in burstcheck's middleware before the app runs, so that a server's own"
         " serialization shows even on a fast endpoint (measures the server, not locks inside the app).",
     )
+    control_path: str | None = Field(
+        None,
+        pattern=r"^/",
+        description="A path of the app that does no work (a health check). For `command` servers, which"
+        " burstcheck cannot wrap, a burst to it measures the per-request overhead of client, network and server,"
+        " and the verdict uses client-side C with that overhead taken out.",
+    )
     modes: list[Mode] = Field(min_length=1, description="Server modes, each with the concurrency it must show.")
 
     def delay_ms(self, mode: AnyMode) -> float:

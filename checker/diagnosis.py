@@ -1,61 +1,89 @@
-"""Why a mode ran the way it did, in plain words, from client and server figures together (pure)."""
+"""Why a mode ran the way it did, in plain words, from the estimate and the figures behind it (pure)."""
 
 from __future__ import annotations
 
 from checker.analysis import AttemptFigures
 from checker.config import CONCURRENT_MIN_FRACTION, SERIALIZED_MAX_CONCURRENCY
+from checker.estimate import AllowedConcurrency
 
-# A handler that keeps its thread on the CPU for at least this share of its time when served alone is
-# CPU-bound; sleeping or waiting on I/O handlers measure a few percent.
-CPU_BOUND_SHARE = 0.5
-# The server "admitted more than ran" when requests inside the app exceed effective concurrency by this much.
-ADMITTED_EXCESS = 1.0
+# In one process, CPU-bound requests whose CPU time added up to more than this many cores at once ran
+# outside the GIL (C code that releases it: a SQLite scan, hashing, compression).
+GIL_RELEASED_PARALLELISM = 1.3
 
 
 def diagnose(figures: AttemptFigures, cpu_cores: int) -> str:
     burst = figures.median_burst
     n = burst.requests
-    measured = figures.effective_concurrency
-    k = max(1, round(measured))
     server = burst.server
-    if server is None:
-        return _client_only(measured, n, k)
-    admitted = server.admitted_concurrency
-    where = f"{server.processes} process{'es' if server.processes != 1 else ''}, {server.threads} threads"
-    if measured >= CONCURRENT_MIN_FRACTION * n:
-        return f"requests ran concurrently: {admitted} inside the app at once ({where})"
-    if admitted <= 1:
+    allowed = burst.allowed
+    if server is None or allowed is None:
+        return _client_only(figures.measured, n)
+    k = allowed.value
+    where = f"{_count(server.processes, 'process', 'processes')}, {_count(server.threads, 'thread', 'threads')}"
+    if allowed.server_cap == 1:  # whatever the handler does, one at a time is the server's doing
         return "the server handles one request at a time (threaded=False / one sync worker)"
-    cpu_bound = figures.calibration_cpu_share is not None and figures.calibration_cpu_share >= CPU_BOUND_SHARE
-    if cpu_bound and server.processes == 1:
+    cpu = _cpu(figures, allowed, server.processes, cpu_cores, where)
+    if cpu is not None:
+        return cpu
+    if allowed.limited_by == "server" and allowed.server_cap is not None:
+        cap = allowed.server_cap
+        return f"concurrency is capped at {cap}: a pool of {cap} workers/threads in the server ({where})"
+    if allowed.limited_by == "app" and allowed.app_limit is not None:
+        inside = server.admitted_concurrency
+        if k < SERIALIZED_MAX_CONCURRENCY:
+            return (
+                f"the server ran them together ({inside} inside the app at once) but the app serialized them: "
+                f"{allowed.queued_share:.0%} of the requests waited their turn inside the app (a lock, or a shared "
+                "resource of size 1)"
+            )
         return (
-            f"the handler is CPU-bound ({figures.calibration_cpu_share:.0%} CPU when alone): threads cannot run "
-            f"Python code in parallel under the GIL; use processes/workers (admitted {admitted}, {where})"
+            f"the server admitted {inside} at once but only about {round(k)} made progress together: "
+            f"the app caps concurrency (a semaphore, or a pool of {round(k)} connections)"
         )
-    if cpu_bound:
-        return (
-            f"the handler is CPU-bound ({figures.calibration_cpu_share:.0%} CPU when alone): {server.processes} "
-            f"processes ran it, and {cpu_cores} CPU cores cap it at about {k}"
-        )
-    if admitted >= measured + ADMITTED_EXCESS and measured < SERIALIZED_MAX_CONCURRENCY:
-        return (
-            f"the server ran them together ({admitted} inside the app at once) but the app serialized them: "
-            "a lock, or a shared resource of size 1"
-        )
-    if admitted >= measured + ADMITTED_EXCESS:
-        return (
-            f"the server admitted {admitted} at once but only about {k} made progress together: "
-            f"the app caps concurrency (a semaphore, or a pool of {k} connections)"
-        )
-    if admitted < n:
-        return f"concurrency is capped at about {admitted}: a pool of {admitted} workers/threads ({where})"
-    return f"measured C {measured:.1f} with {admitted} inside the app at once ({where})"
+    if k >= CONCURRENT_MIN_FRACTION * n:
+        return f"requests ran concurrently: nothing in the server or the app made them wait ({where})"
+    return f"allowed {k:.1f} with {server.admitted_concurrency} inside the app at once ({where})"
 
 
-def _client_only(measured: float, n: int, k: int) -> str:
+def _cpu(
+    figures: AttemptFigures, allowed: AllowedConcurrency, processes: int, cpu_cores: int, where: str
+) -> str | None:
+    """CPU-bound handlers: the GIL, the cores, or C code that runs in parallel; None for other handlers."""
+    if not figures.cpu_bound or allowed.cpu_parallelism is None:
+        return None
+    share = f"{figures.calibration_cpu_share:.0%} CPU when alone"
+    parallel = allowed.cpu_parallelism
+    if processes == 1 and parallel >= GIL_RELEASED_PARALLELISM:
+        return (
+            f"the handler is CPU-bound ({share}) but its work runs outside the GIL (C code that releases it): "
+            f"{parallel:.1f} cores' worth ran at once in one process ({where})"
+        )
+    if processes == 1 and allowed.finished_one_by_one:
+        return (
+            f"the handler is CPU-bound ({share}) and the requests finished one after another, one service time "
+            f"apart: a lock around the work, or the GIL keeping the server from taking the next request; "
+            f"use processes/workers ({where})"
+        )
+    if processes == 1:
+        return (
+            f"the handler is CPU-bound ({share}): the requests progressed together and finished together, "
+            f"sharing one core under the GIL; threads cannot run Python code in parallel, use processes/workers "
+            f"({where})"
+        )
+    return (
+        f"the handler is CPU-bound ({share}): {processes} processes ran it, and the machine's {cpu_cores} CPU "
+        f"cores cap it at about {parallel:.1f}"
+    )
+
+
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
+
+
+def _client_only(measured: float, n: int) -> str:
     note = "client-side figures only: burstcheck did not launch the app, so it cannot tell server from app"
     if measured < SERIALIZED_MAX_CONCURRENCY:
         return f"requests ran one after another ({note})"
     if measured < CONCURRENT_MIN_FRACTION * n:
-        return f"concurrency is capped at about {k} ({note})"
+        return f"concurrency is capped at about {round(measured)} ({note})"
     return f"requests ran concurrently ({note})"

@@ -22,6 +22,8 @@ import psutil
 
 # Environment variable that marks every process started for burstcheck, and its descendants.
 TOKEN_VARIABLE = "BURSTCHECK_PROCESS_TOKEN"
+# Tokens of the processes this run has alive now: what is not ours is the rest of the machine.
+_ACTIVE_TOKENS: set[str] = set()
 # A server gets this long to exit on SIGTERM (gunicorn's graceful shutdown needs a moment) before SIGKILL.
 TERMINATE_GRACE_S = 5.0
 
@@ -50,11 +52,18 @@ def managed_process(
         start_new_session=True,
         preexec_fn=_die_with_parent(),
     )
+    _ACTIVE_TOKENS.add(token)
     try:
         yield proc
     finally:
         with _interrupts_deferred():
             end_process_tree(proc, token)
+        _ACTIVE_TOKENS.discard(token)
+
+
+def active_tokens() -> frozenset[str]:
+    """Tokens of the processes this run has started and not yet ended."""
+    return frozenset(_ACTIVE_TOKENS)
 
 
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
@@ -114,14 +123,14 @@ def _signal_group(pgid: int, signum: int) -> None:
         os.killpg(pgid, signum)
 
 
-def processes_with_token(token: str | None = None) -> list[psutil.Process]:
-    """Live processes started by burstcheck (any run when `token` is None), excluding this one."""
+def processes_with_token(token: str) -> list[psutil.Process]:
+    """Live processes that carry `token` (one managed process and its descendants), excluding this one."""
     found = []
     for process in psutil.process_iter():
         if process.pid == os.getpid():
             continue
         with suppress(psutil.Error):
             value = process.environ().get(TOKEN_VARIABLE)
-            if value is not None and (token is None or value == token) and process.status() != "zombie":
+            if value == token and process.status() != psutil.STATUS_ZOMBIE:
                 found.append(process)
     return found

@@ -9,9 +9,11 @@ import json
 import subprocess
 import sys
 import tempfile
+from dataclasses import replace
 
 from checker.config import Burst, Endpoint
 from checker.errors import RunError
+from checker.machine import others_cpu_cores, sample_others
 from checker.processes import managed_process
 from checker.timings import BurstJob, Measurement, WorkerOutput
 
@@ -38,6 +40,7 @@ def measure(base_url: str, endpoint: Endpoint, burst: Burst) -> tuple[Measuremen
         repeats=burst.repeats,
     )
     argv = [sys.executable, "-m", "checker.burst_worker"]
+    before = sample_others()
     with (
         tempfile.TemporaryFile() as errors,
         managed_process(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors) as proc,
@@ -50,5 +53,6 @@ def measure(base_url: str, endpoint: Endpoint, burst: Burst) -> tuple[Measuremen
             errors.seek(0)
             tail = errors.read().decode(errors="replace").strip().splitlines()[-10:]
             raise RunError("the burst client failed:\n" + "\n".join(tail))
+    others = others_cpu_cores(before, sample_others())
     output = WorkerOutput.from_json(json.loads(out))
-    return output.measurement, output.client_peak_rss_kib
+    return replace(output.measurement, others_cpu_cores=others), output.client_peak_rss_kib

@@ -73,6 +73,8 @@ class Measurement:
 
     calibration: tuple[RequestTiming, ...]
     bursts: tuple[tuple[RequestTiming, ...], ...]
+    # CPU cores that processes other than this run's used meanwhile (None: not sampled).
+    others_cpu_cores: float | None = None
 
 
 @dataclass(frozen=True)

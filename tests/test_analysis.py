@@ -118,3 +118,18 @@ def test_a_client_that_could_not_send_at_once_is_not_blamed_on_the_server() -> N
     assert judgement.verdict == "error"
     assert "the client could not send the burst at once" in judgement.reason
     assert "not the server's fault" in judgement.reason
+
+
+def test_a_control_burst_takes_the_fixed_overhead_out_of_client_c() -> None:
+    # A command server (no middleware): requests cost 10 ms of serialized client/server overhead each.
+    overhead, n = 0.01, 10
+    control_calibration = tuple(ok(10.0 + i, 10.0 + i + 0.002) for i in range(3))
+    control_burst = tuple(ok(100.0, 100.0 + 0.002 + i * overhead) for i in range(n))
+    control = Measurement(calibration=control_calibration, bursts=(control_burst,))
+    concurrent = tuple(ok(100.0, 100.0 + L1 + i * overhead) for i in range(n))
+    figures = summarize(Measurement(calibration=calibration(), bursts=(concurrent,)), 200, control)
+    assert figures.control_overhead_s == pytest.approx((n - 1) * overhead)
+    assert figures.effective_concurrency == pytest.approx(n * L1 / (L1 + 9 * overhead))
+    assert figures.measured == pytest.approx(n, rel=0.05) and figures.basis == "client C - overhead"
+    serial = summarize(Measurement(calibration=calibration(), bursts=(staircase(n),)), 200, control)
+    assert serial.measured < 1.5

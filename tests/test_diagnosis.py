@@ -1,83 +1,83 @@
-"""Diagnosis rules on hand-made figures: each sentence for the situation it names, and nothing guessed."""
+"""Diagnosis rules on hand-made timelines: each sentence for the situation it names, and nothing guessed."""
 
 from __future__ import annotations
 
-from checker.analysis import AttemptFigures, BurstFigures, Latencies, ServerFigures, admitted_concurrency
+from checker.analysis import AttemptFigures, summarize
 from checker.diagnosis import diagnose
+from checker.timings import Measurement, RequestTiming
+from tests import timelines as tl
 
+S = 0.02
 N = 10
 
 
-def figures(
-    measured: float, admitted: int | None, processes: int = 1, cpu_alone: float | None = 0.02
-) -> AttemptFigures:
-    server = (
-        ServerFigures(
-            processes=processes,
-            threads=max(admitted, 1),
-            admitted_concurrency=admitted,
-            arrival_spread_s=0.01,
-            cpu_share_p50=0.01,
-        )
-        if admitted is not None
-        else None
-    )
-    burst = BurstFigures(
-        requests=N,
-        effective_concurrency=measured,
-        burst_wall_s=1.0,
-        send_spread_s=0.01,
-        latency=Latencies(0.5, 0.9, 1.0),
-        errors=0,
-        first_error=None,
-        server=server,
-    )
-    return AttemptFigures(
-        calibration_latency_s=0.1,
-        calibration_requests=3,
-        bursts=(burst,),
-        calibration_errors=0,
-        first_calibration_error=None,
-        calibration_cpu_share=cpu_alone if admitted is not None else None,
-    )
-
-
-def test_admitted_concurrency_counts_overlap_not_touching_intervals() -> None:
-    assert admitted_concurrency([(0, 1), (1, 2), (2, 3)]) == 1
-    assert admitted_concurrency([(0, 3), (1, 2), (1.5, 4), (3.5, 5)]) == 3
-    assert admitted_concurrency([]) == 0
+def figures(burst: tuple[RequestTiming, ...], cpu_share: float = 0.01) -> AttemptFigures:
+    return summarize(tl.measure(burst, S, cpu_share), 200)
 
 
 def test_server_one_at_a_time() -> None:
-    assert diagnose(figures(1.0, 1), 2) == "the server handles one request at a time (threaded=False / one sync worker)"
+    text = diagnose(figures(tl.worker_pool(N, S, 1)), 2)
+    assert text == "the server handles one request at a time (threaded=False / one sync worker)"
 
 
 def test_app_serializes_what_the_server_admitted() -> None:
-    text = diagnose(figures(1.0, N), 2)
+    text = diagnose(figures(tl.queue_in_app(N, S, 1)), 2)
     assert text.startswith("the server ran them together (10 inside the app at once) but the app serialized them")
-
-
-def test_cpu_bound_under_the_gil() -> None:
-    text = diagnose(figures(1.05, N, cpu_alone=0.97), 2)
-    assert "the handler is CPU-bound (97% CPU when alone)" in text and "GIL" in text
-
-
-def test_cpu_bound_across_processes_is_capped_by_cores() -> None:
-    assert "2 CPU cores cap it at about 2" in diagnose(figures(1.9, 4, processes=4, cpu_alone=0.97), 2)
-
-
-def test_pool_of_k() -> None:
-    assert diagnose(figures(3.8, 4, processes=4), 2).startswith("concurrency is capped at about 4: a pool of 4")
+    assert "90% of the requests waited their turn inside the app" in text
 
 
 def test_app_caps_below_what_the_server_admitted() -> None:
-    assert "only about 2 made progress together: the app caps concurrency" in diagnose(figures(2.1, N), 2)
+    text = diagnose(figures(tl.queue_in_app(N, S, 2)), 2)
+    assert "only about 2 made progress together: the app caps concurrency (a semaphore, or a pool of 2" in text
+
+
+def test_pool_in_the_server_is_named_with_its_size() -> None:
+    # waitress threads=8 with 10 requests: the pool is 8, though client-side C is about 5.
+    text = diagnose(figures(tl.worker_pool(N, S, 8)), 2)
+    assert text.startswith("concurrency is capped at 8: a pool of 8 workers/threads in the server")
+
+
+def test_cpu_bound_under_the_gil() -> None:
+    text = diagnose(figures(tl.gil_shared(N, S), cpu_share=0.97), 2)
+    assert text.startswith("the handler is CPU-bound (97% CPU when alone): the requests progressed together")
+    assert "under the GIL" in text
+
+
+def test_cpu_bound_that_releases_the_gil_is_not_blamed_on_it() -> None:
+    # A SQLite scan: C code that releases the GIL runs on both cores in one process.
+    burst = tuple(
+        tl.request(t.server.enter_s, t.server.exit_s, thread=100 + i, cpu=S)  # type: ignore[union-attr]
+        for i, t in enumerate(tl.cpu_on_cores(N, S, cores=2))
+    )
+    text = diagnose(figures(burst, cpu_share=0.95), 2)
+    assert "runs outside the GIL (C code that releases it): 2.0 cores' worth ran at once in one process" in text
+
+
+def test_cpu_bound_behind_a_lock_finishes_one_by_one() -> None:
+    burst = tuple(
+        tl.request(t.server.enter_s, t.server.exit_s, thread=t.server.thread_id, cpu=S)  # type: ignore[union-attr]
+        for t in tl.queue_in_app(N, S, 1)
+    )
+    text = diagnose(figures(burst, cpu_share=0.97), 2)
+    assert "the requests finished one after another, one service time apart: a lock around the work" in text
+
+
+def test_cpu_bound_across_processes_is_capped_by_cores() -> None:
+    text = diagnose(figures(tl.cpu_on_cores(N, S, cores=2), cpu_share=0.97), 2)
+    assert "10 processes ran it, and the machine's 2 CPU cores cap it at about 2.0" in text
 
 
 def test_concurrent() -> None:
-    assert diagnose(figures(9.4, N), 2).startswith("requests ran concurrently: 10 inside the app at once")
+    text = diagnose(figures(tl.thread_per_request(N, S, stagger_s=0.001)), 2)
+    assert text.startswith("requests ran concurrently: nothing in the server or the app made them wait")
 
 
 def test_client_side_only_never_guesses_the_cause() -> None:
-    assert diagnose(figures(1.0, None), 2).startswith("requests ran one after another (client-side figures only")
-    assert diagnose(figures(3.1, None), 2).startswith("concurrency is capped at about 3 (client-side figures only")
+    def client_only(burst: tuple[RequestTiming, ...]) -> AttemptFigures:
+        strip = lambda timings: tuple(RequestTiming(t.sent_s, t.done_s, 200, None) for t in timings)  # noqa: E731
+        return summarize(Measurement(strip(tl.calibration(S)), (strip(burst),)), 200)
+
+    serial = client_only(tuple(RequestTiming(tl.T0, tl.T0 + (i + 1) * S, 200, None) for i in range(N)))
+    assert diagnose(serial, 2).startswith("requests ran one after another (client-side figures only")
+    capped = client_only(tuple(RequestTiming(tl.T0, tl.T0 + (i // 3 + 1) * S, 200, None) for i in range(N)))
+    assert diagnose(capped, 2).startswith("concurrency is capped at about 3 (client-side figures only")

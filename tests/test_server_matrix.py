@@ -1,21 +1,25 @@
-"""Reference apps across every server burstcheck launches, for real: measured effective and admitted
-concurrency within honest bounds, and the diagnosis a user reads.
+"""Every truth class on every server burstcheck launches, for real: the estimate the verdict uses lies in the
+band around the truth, and the diagnosis names the cause.
 
-Each app runs once through the CLI with all seven modes (expectations kept trivially loose, so that no
-mode is re-measured); the assertions are on the JSON report.
+The reference app (tests/apps/reference.py) serves each class on its own route, 20 ms alone; one CLI run
+measures all of them in all seven modes (expectations kept trivially loose, so that nothing is re-measured)
+and the assertions read its JSON report. Bands are those of benchmarks/accuracy.py's verdicts, wide enough
+for a loaded 2-core machine: a pool of k serving N requests runs ceil(N / k) waves.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from tests.conftest import APPS, run_with_report
 
-N = 8
+pytestmark = pytest.mark.e2e
+
+N = 20
+HANDLER_MS = 20
 CORES = os.cpu_count() or 1
 MODES = """\
 modes:
@@ -27,104 +31,124 @@ modes:
   - {name: gthread4, server: gunicorn, workers: 1, worker_class: gthread, threads: 4, expect: {min_concurrency: 0.1}}
   - {name: waitress4, server: waitress, threads: 4, expect: {min_concurrency: 0.1}}
 """
+ROUTES = {"sleep": "/sleep", "lock": "/lock", "sem3": "/sem?k=3", "cpu": "/cpu"}
 
-ONE = (0.6, 1.6)  # one after another: C ~ 1
-FOUR = (2.4, 5.2)  # a pool of 4: C ~ 4
-ALL = (0.6 * N, N * 1.1)  # the whole burst at once
-CPU_CAP = (1.1, min(4, CORES) * 1.3)  # CPU-bound on 4 processes: as many as there are cores
+ONE = (1.0, 1.5)  # `expect: serialized`
+ALL = (0.8 * N, N)  # `expect: concurrent`
+
+
+def around(k: int) -> tuple[float, float]:
+    return (0.7 * k, 1.3 * k + 0.5)
+
+
+CPU = around(min(4, CORES))  # CPU-bound on 4 processes: as many as there are cores
 
 SERIAL_SERVER = "the server handles one request at a time"
-POOL = "a pool of"
+POOL = "a pool of 4 workers/threads in the server"
 LOCK = "but the app serialized them"
 GIL = "under the GIL"
+ONE_BY_ONE = "finished one after another"
 CORE_CAP = "CPU cores cap it"
 APP_CAP = "the app caps concurrency"
+NOTHING = "requests ran concurrently: nothing in the server or the app made them wait"
 
-# app -> mode -> (C bounds, admitted bounds, words in the diagnosis)
-EXPECTED: dict[str, dict[str, tuple[tuple[float, float], tuple[int, int], str]]] = {
-    "sleepy": {
-        "serial": (ONE, (1, 1), SERIAL_SERVER),
-        "threaded": (ALL, (N - 1, N), "requests ran concurrently"),
-        "forked4": (FOUR, (3, 4), POOL),
-        "sync1": (ONE, (1, 1), SERIAL_SERVER),
-        "sync4": (FOUR, (3, 4), POOL),
-        "gthread4": (FOUR, (3, 4), POOL),
-        "waitress4": (FOUR, (3, 4), POOL),
+# class -> mode -> (band of the estimate, words in the diagnosis; any of several joined by |)
+EXPECTED: dict[str, dict[str, tuple[tuple[float, float], str]]] = {
+    "sleep": {
+        "serial": (ONE, SERIAL_SERVER),
+        "threaded": (ALL, NOTHING),
+        "forked4": (around(4), "capped at 4"),
+        "sync1": (ONE, SERIAL_SERVER),
+        "sync4": (around(4), POOL),
+        "gthread4": (around(4), POOL),
+        "waitress4": (around(4), POOL),
     },
-    "locked": {
-        "serial": (ONE, (1, 1), SERIAL_SERVER),
-        "threaded": (ONE, (N - 1, N), LOCK),
-        "forked4": (FOUR, (3, 4), POOL),  # one lock per process: the processes still overlap
-        "sync1": (ONE, (1, 1), SERIAL_SERVER),
-        "sync4": (FOUR, (3, 4), POOL),
-        "gthread4": (ONE, (3, 4), LOCK),
-        "waitress4": (ONE, (3, 4), LOCK),
+    "lock": {
+        "serial": (ONE, SERIAL_SERVER),
+        "threaded": (ONE, LOCK),
+        "forked4": (around(4), "capped at 4"),  # one lock per process: the processes still overlap
+        "sync1": (ONE, SERIAL_SERVER),
+        "sync4": (around(4), POOL),
+        "gthread4": (ONE, LOCK),
+        "waitress4": (ONE, LOCK),
+    },
+    "sem3": {  # the app lets 3 run at once, per process
+        "serial": (ONE, SERIAL_SERVER),
+        "threaded": (around(3), APP_CAP),
+        "forked4": (around(4), "capped at 4"),
+        "sync1": (ONE, SERIAL_SERVER),
+        "sync4": (around(4), POOL),
+        "gthread4": (around(3), APP_CAP),
+        "waitress4": (around(3), APP_CAP),
     },
     "cpu": {
-        "serial": (ONE, (1, 1), SERIAL_SERVER),
-        "threaded": (ONE, (N - 1, N), GIL),
-        "forked4": (CPU_CAP, (3, 4), CORE_CAP),
-        "sync1": (ONE, (1, 1), SERIAL_SERVER),
-        "sync4": (CPU_CAP, (3, 4), CORE_CAP),
-        "gthread4": (ONE, (3, 4), GIL),
-        "waitress4": (ONE, (3, 4), GIL),
-    },
-    "semaphore": {  # the app lets 2 run at once
-        "serial": (ONE, (1, 1), SERIAL_SERVER),
-        "threaded": ((1.5, 2.6), (N - 1, N), APP_CAP),
-        "forked4": (FOUR, (3, 4), POOL),  # one semaphore per process
-        "sync1": (ONE, (1, 1), SERIAL_SERVER),
-        "sync4": (FOUR, (3, 4), POOL),
-        "gthread4": ((1.5, 2.6), (3, 4), APP_CAP),
-        "waitress4": ((1.5, 2.6), (3, 4), APP_CAP),
+        "serial": (ONE, SERIAL_SERVER),
+        "threaded": (ONE, f"{GIL}|{ONE_BY_ONE}"),
+        "forked4": (CPU, CORE_CAP),
+        "sync1": (ONE, SERIAL_SERVER),
+        "sync4": (CPU, CORE_CAP),
+        "gthread4": (ONE, f"{GIL}|{ONE_BY_ONE}"),
+        "waitress4": (ONE, f"{GIL}|{ONE_BY_ONE}"),
     },
 }
+# On a machine busy with other work, a CPU-bound handler's parallelism can only come out lower than the
+# truth, and a verdict that the load could have caused is an error instead.
+BUSY_OTHERS_CORES = 0.5
 
 
 @pytest.fixture(scope="module")
-def reports(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], dict[str, dict[str, Any]]]:
-    """Run each app through the CLI once per module; results by mode."""
-    cache: dict[str, dict[str, dict[str, Any]]] = {}
-
-    def run(app: str) -> dict[str, dict[str, Any]]:
-        if app not in cache:
-            folder = tmp_path_factory.mktemp(app)
-            path = folder / "burstcheck.yaml"
-            path.write_text(
-                f"app: {app}:app\napp_dir: {APPS}\nendpoints: [{{path: /}}]\n"
-                f"burst: {{requests: {N}, repeats: 1, calibration_requests: 2, timeout: 30}}\n{MODES}"
-            )
-            checked = run_with_report(path, folder / "report.json", timeout_s=400)
-            assert checked.returncode == 0, checked.output
-            cache[app] = checked.results_by_mode()
-        return cache[app]
-
-    return run
+def results(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], dict[str, Any]]:
+    """One CLI run over every route and mode; results by (route name, mode)."""
+    folder = tmp_path_factory.mktemp("matrix")
+    path = folder / "burstcheck.yaml"
+    endpoints = ", ".join(
+        f"{{path: '{route}{'&' if '?' in route else '?'}ms={HANDLER_MS}'}}" for route in ROUTES.values()
+    )
+    path.write_text(
+        f"app: reference:app\napp_dir: {APPS}\nendpoints: [{endpoints}]\n"
+        f"burst: {{requests: {N}, repeats: 3, calibration_requests: 3, timeout: 30}}\n{MODES}"
+    )
+    checked = run_with_report(path, folder / "report.json", timeout_s=500)
+    assert checked.returncode == 0, checked.output
+    by_path = {route.split("?")[0]: name for name, route in ROUTES.items()}
+    return {(by_path[r["endpoint"].split()[1].split("?")[0]], r["mode"]): r for r in checked.report["results"]}
 
 
-@pytest.mark.timeout(400)
+@pytest.mark.timeout(500)
 @pytest.mark.parametrize("app", sorted(EXPECTED))
-def test_reference_app_across_servers(reports: Callable[[str], dict[str, dict[str, Any]]], app: str) -> None:
-    results = reports(app)
+def test_truth_class_across_servers(results: dict[tuple[str, str], dict[str, Any]], app: str) -> None:
     problems = []
-    for mode, ((c_low, c_high), (a_low, a_high), words) in EXPECTED[app].items():
-        result = results[mode]
-        measured = result["effective_concurrency"]
-        admitted = result["server_figures"]["admitted_concurrency"]
-        if not (c_low <= measured <= c_high and a_low <= admitted <= a_high and words in result["diagnosis"]):
-            problems.append(f"{mode}: C={measured:.2f} admitted={admitted} diagnosis={result['diagnosis']!r}")
+    for mode, ((low, high), words) in EXPECTED[app].items():
+        result = results[(app, mode)]
+        measured = result["measured"]
+        busy = max(a["others_cpu_cores"] for a in result["attempts"]) >= BUSY_OTHERS_CORES
+        if app == "cpu" and busy:
+            assert measured <= high and result["verdict"] in ("pass", "error"), (mode, result)
+            continue
+        seen = any(word in result["diagnosis"] for word in words.split("|"))
+        if result["verdict"] != "pass" or not (low <= measured <= high) or not seen:
+            problems.append(
+                f"{mode}: {result['verdict']} measured={measured} (client C {result['effective_concurrency']}) "
+                f"reason={result['reason']!r} diagnosis={result['diagnosis']!r}"
+            )
     assert not problems, f"{app}:\n" + "\n".join(problems)
 
 
-@pytest.mark.timeout(400)
-def test_server_figures_show_processes_and_threads(reports: Callable[[str], dict[str, dict[str, Any]]]) -> None:
-    results = reports("sleepy")
-    figures = {mode: r["server_figures"] for mode, r in results.items()}
-    assert (figures["serial"]["processes"], figures["serial"]["threads"]) == (1, 1)
-    assert figures["threaded"]["processes"] == 1 and figures["threaded"]["threads"] >= N - 1
-    assert figures["forked4"]["processes"] >= 4  # werkzeug forks a process per request
-    assert figures["sync4"]["processes"] >= 3 and figures["gthread4"]["processes"] == 1
-    assert figures["waitress4"]["threads"] <= 4
+@pytest.mark.timeout(500)
+def test_every_result_uses_the_allowed_concurrency(results: dict[tuple[str, str], dict[str, Any]]) -> None:
     for result in results.values():
-        assert result["calibration_cpu_share"] < 0.5  # a sleeping handler uses little CPU
-        assert 0 <= result["server_figures"]["arrival_spread_s"] < 30
+        assert result["verdict_basis"] == "allowed"
+        assert result["allowed_concurrency"] == result["measured"]
+        assert result["allowed"]["limited_by"] in ("app", "server", "cpu", "nothing")
+
+
+@pytest.mark.timeout(500)
+def test_server_figures_show_processes_and_threads(results: dict[tuple[str, str], dict[str, Any]]) -> None:
+    figures = {mode: results[("sleep", mode)]["server_figures"] for mode in EXPECTED["sleep"]}
+    assert (figures["serial"]["processes"], figures["serial"]["threads"]) == (1, 1)
+    assert figures["threaded"]["processes"] == 1 and figures["threaded"]["threads"] == N  # a thread per request
+    assert figures["forked4"]["processes"] == N  # werkzeug forks a process per request
+    assert figures["sync4"]["processes"] == 4 and figures["gthread4"]["processes"] == 1
+    assert figures["gthread4"]["threads"] == 4 and figures["waitress4"]["threads"] == 4
+    for mode, _ in EXPECTED["sleep"].items():
+        assert results[("sleep", mode)]["calibration_cpu_share"] < 0.5  # a sleeping handler uses little CPU

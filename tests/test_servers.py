@@ -17,6 +17,8 @@ from checker.errors import RunError
 from checker.servers import HOST, free_port, running_server
 from tests.conftest import APPS, REPO, WriteConfig, run_with_report
 
+pytestmark = pytest.mark.e2e  # boots real servers or runs the CLI
+
 PROBE = Endpoint(path="/slow?seconds=0")
 
 
@@ -123,3 +125,21 @@ def test_a_server_whose_extra_is_missing_is_a_config_error(write_config: WriteCo
     assert checked.returncode == 2
     expected = f"{path}:6: modes[0].server: server 'gunicorn' is not installed: pip install 'burstcheck[servers]'"
     assert expected in checked.output
+
+
+def test_a_control_path_takes_the_overhead_out_for_command_servers(write_config: WriteConfig, tmp_path: Path) -> None:
+    n = 30
+    command = "{python} -m waitress --host={host} --port={port} --threads=%d reference:app"
+    path = write_config(
+        "app_dir: APPS\ncontrol_path: /sleep?ms=0\nendpoints: [{path: '/sleep?ms=20'}]\n"
+        f"burst: {{requests: {n}, repeats: 3, calibration_requests: 3}}\n"
+        f"modes:\n  - {{name: pool, server: command, command: '{command % 40}', expect: concurrent}}\n"
+        f"  - {{name: one, server: command, command: '{command % 1}', expect: serialized}}\n"
+    )
+    checked = run_with_report(path, tmp_path / "report.json")
+    assert checked.returncode == 0, checked.output
+    results = checked.results_by_mode()
+    for result in results.values():
+        assert result["verdict_basis"] == "client C - overhead" and result["allowed_concurrency"] is None
+        assert result["attempts"][-1]["control_overhead_s"] > 0
+    assert results["pool"]["measured"] >= 0.8 * n and results["one"]["measured"] <= 1.5

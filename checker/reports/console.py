@@ -1,4 +1,8 @@
-"""The console table: one row per mode x endpoint, then a line of reason for every result not passed."""
+"""The console table: one row per mode x endpoint, then each result's reason and diagnosis.
+
+`allowed` is what the verdict uses when burstcheck launched the app (the concurrency the server and app
+allowed); `client C` is what clients experienced, overheads included (the verdict's figure for command
+servers, where `allowed` is n/a)."""
 
 from __future__ import annotations
 
@@ -11,7 +15,8 @@ HEADERS = (
     "server",
     "endpoint",
     "expected",
-    "measured C",
+    "allowed",
+    "client C",
     "admitted",
     "procs/threads",
     "burst wall",
@@ -29,11 +34,13 @@ def _seconds(value: float) -> str:
 def row(result: Result) -> tuple[str, ...]:
     figures = result.figures
     if figures is None:
-        measured: tuple[str, ...] = ("-",) * 7
+        measured: tuple[str, ...] = ("-",) * 8
     else:
         burst = figures.median_burst
         server = burst.server
+        allowed = figures.allowed_concurrency
         measured = (
+            f"{allowed:.1f}" if allowed is not None else "n/a",
             f"{figures.effective_concurrency:.1f}",
             str(server.admitted_concurrency) if server else "n/a",
             f"{server.processes}/{server.threads}" if server else "n/a",

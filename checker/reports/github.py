@@ -46,6 +46,7 @@ def _row(result: Result) -> str:
         f"`{result.endpoint}`",
         result.server,
         result.expected,
+        f"{figures.measured:.1f} ({figures.basis})" if figures else "-",
         f"{figures.effective_concurrency:.1f}" if figures else "-",
         str(burst.server.admitted_concurrency) if burst and burst.server else "n/a",
         f"{burst.burst_wall_s:.2f} s" if burst else "-",
@@ -63,8 +64,8 @@ def summary_markdown(report: RunReport) -> str:
         f"{counts['fail']} missed, {counts['error']} could not be measured, {counts['pass']} met"
         f" · config `{report.config_path}` · {report.duration_s:.1f} s",
         "",
-        "| verdict | mode | endpoint | server | expected | measured C | admitted | burst wall | why |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| verdict | mode | endpoint | server | expected | measured | client C | admitted | burst wall | why |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         *[_row(r) for r in ordered],
     ]
     for result in ordered:

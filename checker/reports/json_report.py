@@ -11,7 +11,9 @@ from checker.analysis import BurstFigures
 from checker.results import Attempt, Result, RunReport
 from checker.timings import RequestTiming
 
-SCHEMA_VERSION = 1
+# 2: the verdict uses `measured` (the allowed concurrency, or client C for command servers), no longer
+#    `effective_concurrency`; results and bursts carry `allowed`.
+SCHEMA_VERSION = 2
 
 
 def _request(timing: RequestTiming, burst_start_s: float) -> dict[str, Any]:
@@ -33,10 +35,16 @@ def _attempt(attempt: Attempt) -> dict[str, Any]:
     figures = attempt.figures
     calibration_start = min(t.sent_s for t in attempt.measurement.calibration)
     return {
+        "measured": figures.measured,
+        "verdict_basis": figures.basis,
+        "allowed_concurrency": figures.allowed_concurrency,
         "effective_concurrency": figures.effective_concurrency,
         "verdict": attempt.judgement.verdict,
         "reason": attempt.judgement.reason,
         "calibration_latency_s": figures.calibration_latency_s,
+        "calibration_in_app_s": figures.calibration_in_app_s,
+        "others_cpu_cores": figures.others_cpu_cores,
+        "control_overhead_s": figures.control_overhead_s,
         "unstable": figures.unstable,
         "calibration": [_request(t, calibration_start) for t in attempt.measurement.calibration],
         "bursts": [_burst(f, t) for f, t in zip(figures.bursts, attempt.measurement.bursts, strict=True)],
@@ -55,6 +63,10 @@ def result_json(result: Result) -> dict[str, Any]:
         "reason": result.reason,
         "diagnosis": result.diagnosis,
         "config_line": result.config_line,
+        "measured": figures.measured if figures else None,
+        "verdict_basis": figures.basis if figures else None,
+        "allowed_concurrency": figures.allowed_concurrency if figures else None,
+        "allowed": asdict(median.allowed) if median and median.allowed else None,
         "effective_concurrency": figures.effective_concurrency if figures else None,
         "calibration_latency_s": figures.calibration_latency_s if figures else None,
         "burst_wall_s": median.burst_wall_s if median else None,

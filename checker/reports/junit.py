@@ -13,6 +13,10 @@ def _testcase(result: Result) -> ET.Element:
         {"classname": f"burstcheck.{result.mode}", "name": result.endpoint, "time": f"{result.duration_s:.3f}"},
     )
     details = [result.reason, f"expected: {result.expected}", f"server: {result.server}"]
+    if result.figures is not None:
+        figures = result.figures
+        measured = f"{figures.basis} {figures.measured:.2f} (client-side C {figures.effective_concurrency:.2f})"
+        details.insert(2, f"measured: {measured}")
     if result.diagnosis:
         details.insert(1, f"why: {result.diagnosis}")
     if result.verdict == "fail":
