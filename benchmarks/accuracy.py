@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -235,12 +236,27 @@ def render(rows: list[Row], title: str) -> str:
     return "\n".join(lines)
 
 
+def demo_runs(count: int) -> str:
+    """Run `burstcheck demo` `count` times; the line says how many passed and what the others said."""
+    passed, other = 0, []
+    for _ in range(count):
+        done = subprocess.run(
+            [sys.executable, "-m", "checker", "demo", "--quiet"], capture_output=True, text=True, timeout=300
+        )
+        if done.returncode == 0:
+            passed += 1
+        else:
+            other.append(next((line for line in done.stdout.splitlines() if line.startswith(("FAIL", "ERROR"))), ""))
+    return f"**demo: {passed} of {count} runs passed**" + "".join(f"\n- {line}" for line in other)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--hogs", type=int, default=0, help="CPU-hog processes to run throughout")
     parser.add_argument("--save", type=Path, help="write raw timings here")
     parser.add_argument("--load", type=Path, help="judge raw timings saved earlier instead of measuring")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--demo", type=int, default=0, metavar="RUNS", help="also run `burstcheck demo` RUNS times")
     args = parser.parse_args()
     if args.load:
         raw = json.loads(args.load.read_text())
@@ -253,6 +269,9 @@ def main() -> None:
     if args.load:
         title = f"from {args.load.name}"
     print(render(evaluate(raw), title))
+    if args.demo:
+        with cpu_hogs(args.hogs):
+            print("\n" + demo_runs(args.demo))
 
 
 if __name__ == "__main__":

@@ -270,7 +270,7 @@ def measurable_concurrency(requests: int, single_latency_s: float, send_spread_s
 
 
 def shape_of(concurrency: float) -> str:
-    """Plain words for a measured effective concurrency."""
+    """Plain words for a measured concurrency."""
     if concurrency < SERIALIZED_MAX_CONCURRENCY:
         return "requests ran one after another"
     return f"about {round(concurrency)} requests ran at once"

@@ -14,13 +14,14 @@ from checker.errors import EXIT_INTERRUPTED, EXIT_TERMINATED, ConfigError, Fatal
 DESCRIPTION = """\
 Prove that a Python web app still serves requests concurrently.
 
-For each server mode in the config, burstcheck boots the app on 127.0.0.1, calibrates the
-single-request latency L1, sends bursts of N simultaneous requests, and computes the effective
-concurrency C = N * L1 / W (W: first send to last response). It fails when C misses the mode's
-expectation.
+For each server mode in the config, burstcheck boots the app on 127.0.0.1, calibrates, releases
+bursts of N simultaneous requests, and estimates the concurrency the server and the app allowed
+(from per-request timings inside the server; client-side C = N * L1 / W for command servers). It
+fails when that misses the mode's expectation, and says why a mode ran serially.
 
 exit codes: 0 all expectations met, 1 an expectation failed, 2 config or usage error,
-            3 could not run (server did not boot, requests failed), 130 interrupted
+            3 could not run (server did not boot, requests failed, the machine could not measure),
+            130 interrupted (Ctrl-C), 143 terminated (SIGTERM)
 """
 
 

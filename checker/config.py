@@ -20,7 +20,7 @@ from pydantic import (
     model_validator,
 )
 
-# `expect: serialized` means "at most this effective concurrency": one-after-another requests measure
+# `expect: serialized` means "at most this measured concurrency": one-after-another requests measure
 # ~1.0; 1.5 leaves room for noise while staying far below any real overlap of 2 requests.
 SERIALIZED_MAX_CONCURRENCY = 1.5
 # `expect: concurrent` means "at least this share of the burst ran at once": 0.8 * N tolerates connection
@@ -56,14 +56,16 @@ class Burst(StrictModel):
     requests: int = Field(10, ge=2, le=2000, description="Simultaneous requests in one burst (N).")
     repeats: int = Field(3, ge=1, le=50, description="Bursts per mode; the verdict uses the median.")
     timeout: float = Field(30.0, gt=0, le=3600, description="Seconds each request may take.")
-    calibration_requests: int = Field(5, ge=1, le=100, description="Sequential requests whose median latency is L1.")
+    calibration_requests: int = Field(
+        5, ge=1, le=100, description="Sequential requests: their median latency is L1, their time in the app S."
+    )
 
 
 class Expectation(StrictModel):
-    """Bounds on effective concurrency C = N * L1 / W; give one or both."""
+    """Bounds on the measured concurrency (allowed concurrency, or client-side C for command servers)."""
 
-    min_concurrency: float | None = Field(None, gt=0, description="Fail when C is below this.")
-    max_concurrency: float | None = Field(None, gt=0, description="Fail when C is above this.")
+    min_concurrency: float | None = Field(None, gt=0, description="Fail when the measured concurrency is below this.")
+    max_concurrency: float | None = Field(None, gt=0, description="Fail when the measured concurrency is above this.")
     keyword: Literal["serialized", "concurrent"] | None = Field(
         None, description="Set by the short forms `expect: serialized` and `expect: concurrent`."
     )
@@ -83,7 +85,7 @@ class Expectation(StrictModel):
         return self
 
     def bounds(self, requests: int) -> tuple[float | None, float | None]:
-        """(min, max) effective concurrency for a burst of `requests`."""
+        """(min, max) measured concurrency for a burst of `requests`."""
         if self.keyword == "concurrent":
             return CONCURRENT_MIN_FRACTION * requests, None
         return self.min_concurrency, self.max_concurrency

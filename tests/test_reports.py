@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from checker.analysis import judge, summarize
-from checker.reports import console, json_report
+from checker.reports import console, github, json_report, junit
 from checker.results import Attempt, Result, RunReport
 from checker.timings import Measurement, RequestTiming, ServerTiming
+from tests import timelines
 from tests.test_analysis import calibration, overlap, staircase
 
 
@@ -72,3 +75,41 @@ def test_json_report_is_versioned_and_carries_raw_timings() -> None:
 def test_server_timings_survive_the_json_round_trip() -> None:
     timing = RequestTiming(1.0, 2.0, 200, None, ServerTiming(pid=7, thread_id=9, enter_s=1.1, exit_s=1.9, cpu_s=0.1))
     assert RequestTiming.from_json(json.loads(json.dumps(timing.to_json()))) == timing
+
+
+def server_timed_report() -> RunReport:
+    """A threaded server whose accept loop staggered 20 requests: client C is low, nothing limited the app."""
+    measurement = timelines.measure(timelines.thread_per_request(20, 0.02, stagger_s=0.002), 0.02)
+    figures = summarize(measurement, 200)
+    judgement = judge(figures, 16, None, "concurrent (>= 16)")
+    result = Result(
+        mode="threaded",
+        server="werkzeug threaded=True",
+        endpoint="GET /slow",
+        expected="concurrent (>= 16)",
+        min_concurrency=16,
+        max_concurrency=None,
+        verdict=judgement.verdict,
+        reason=judgement.reason,
+        config_line=7,
+        diagnosis="requests ran concurrently",
+        attempts=(Attempt(measurement, figures, judgement),),
+    )
+    return RunReport(config_path="burstcheck.yaml", results=(result,), duration_s=1.0, client_peak_rss_kib=1)
+
+
+def test_every_report_shows_the_figure_the_verdict_used_beside_client_c() -> None:
+    report = server_timed_report()
+    figures = report.results[0].figures
+    assert figures is not None and figures.effective_concurrency < 8  # what clients saw
+    row = console.render(report).splitlines()[2].split()
+    assert row[row.index("(>=") + 2 : row.index("(>=") + 4] == ["20.0", f"{figures.effective_concurrency:.1f}"]
+    assert row[-1] == "PASS"
+    summary_row = next(line for line in github.summary_markdown(report).splitlines() if "threaded" in line)
+    assert f"| 20.0 (allowed) | {figures.effective_concurrency:.1f} |" in summary_row
+    assert f"measured: allowed 20.00 (client-side C {figures.effective_concurrency:.2f})" in junit.render(report)
+    result = json.loads(json.dumps(json_report.render(report)))["results"][0]
+    assert (result["measured"], result["verdict_basis"], result["allowed_concurrency"]) == (20, "allowed", 20)
+    assert result["allowed"]["limited_by"] == "nothing" and result["allowed"]["overlap"] == 10
+    assert result["effective_concurrency"] == pytest.approx(figures.effective_concurrency)
+    assert result["attempts"][0]["bursts"][0]["allowed"]["value"] == 20
