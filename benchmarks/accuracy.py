@@ -236,6 +236,45 @@ def render(rows: list[Row], title: str) -> str:
     return "\n".join(lines)
 
 
+def summary(rows: list[Row], title: str) -> str:
+    """One line per app @ server over every handler time and burst size: the README's table."""
+    lines = [
+        f"#### {title}",
+        "",
+        "| app @ server | truth | allowed (verdict's figure) | client C | verdicts right | wrong | error |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for case in CASES:
+        mine = [r for r in rows if r.case == case.name]
+        if not mine:
+            continue
+
+        # "All of the burst" reads best as a share of N; a cap of k as the figure itself.
+        def scale(row: Row, share_of_n: bool = case.truth is None) -> int:
+            return row.n if share_of_n else 1
+
+        unit = " x N" if case.truth is None else ""
+        allowed = [r.allowed / scale(r) for r in mine if r.allowed is not None]
+        outcomes = [r.outcome(e, v) for r in mine for e, v in r.verdicts]
+        truth = "N" if case.truth is None else str(case.truth)
+        span = f"{min(allowed):.2f}-{max(allowed):.2f}{unit}" if allowed else "-"
+        clients = [r.client_c / scale(r) for r in mine]
+        wrong = sum(o.startswith("wrong") for o in outcomes)
+        lines.append(
+            f"| {case.name} | {truth} | {span} | {min(clients):.2f}-{max(clients):.2f}{unit} | "
+            f"{outcomes.count('right')}/{len(outcomes)} | {wrong} | {outcomes.count('error')} |"
+        )
+    outcomes = [r.outcome(e, v) for r in rows for e, v in r.verdicts]
+    right = outcomes.count("right")
+    lines += [
+        "",
+        f"{right} of {len(outcomes)} verdicts right ({right / len(outcomes):.0%}); "
+        f"{outcomes.count('wrong pass')} wrong pass, {outcomes.count('wrong fail')} wrong fail, "
+        f"{outcomes.count('error')} could not measure (error).",
+    ]
+    return "\n".join(lines)
+
+
 def demo_runs(count: int) -> str:
     """Run `burstcheck demo` `count` times; the line says how many passed and what the others said."""
     passed, other = 0, []
@@ -257,6 +296,7 @@ def main() -> None:
     parser.add_argument("--load", type=Path, help="judge raw timings saved earlier instead of measuring")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--demo", type=int, default=0, metavar="RUNS", help="also run `burstcheck demo` RUNS times")
+    parser.add_argument("--summary", action="store_true", help="one line per app @ server instead of every cell")
     args = parser.parse_args()
     if args.load:
         raw = json.loads(args.load.read_text())
@@ -268,7 +308,8 @@ def main() -> None:
     title = f"{'idle' if not args.hogs else f'{args.hogs} CPU hogs'}, {CORES} cores"
     if args.load:
         title = f"from {args.load.name}"
-    print(render(evaluate(raw), title))
+    rows = evaluate(raw)
+    print(summary(rows, title) if args.summary else render(rows, title))
     if args.demo:
         with cpu_hogs(args.hogs):
             print("\n" + demo_runs(args.demo))

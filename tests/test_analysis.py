@@ -94,6 +94,7 @@ def test_verdict_uses_the_median_of_repeats() -> None:
     assert figures.unstable
     judgement = judge(figures, 8, None, ">= 8")
     assert judgement.verdict == "pass" and "unstable: repeats measured 1.0 to" in judgement.reason
+    assert "busy" not in judgement.reason and "CPU cores" not in judgement.reason  # not measured busy: no guess
 
 
 def test_failed_requests_make_an_error_with_count_and_first_error() -> None:

@@ -5,8 +5,10 @@ Every route takes `?ms=` (the handler's time alone). What each lets run at once,
   /lock       sleeps holding one global lock: 1
   /sem?k=K    sleeps holding a semaphore of K (a connection pool of K): K
   /cpu        pure-Python loop that holds the GIL: 1 per process (processes: up to the CPU cores)
+  /hash       C code that releases the GIL (hashing, like a SQLite scan): up to the CPU cores, threads too
 """
 
+import hashlib
 import threading
 import time
 from urllib.parse import parse_qs
@@ -29,6 +31,17 @@ def _spin(seconds):
     return total
 
 
+BLOCK = bytes(1 << 20)  # hashlib releases the GIL for data over 2 KiB
+
+
+def _hash(seconds):
+    started = time.thread_time()
+    digest = hashlib.sha256()
+    while time.thread_time() - started < seconds:
+        digest.update(BLOCK)
+    return digest.hexdigest()
+
+
 def app(environ, start_response):
     query = parse_qs(environ.get("QUERY_STRING", ""))
     seconds = float(query.get("ms", ["20"])[0]) / 1000
@@ -43,6 +56,8 @@ def app(environ, start_response):
             time.sleep(seconds)
     elif path == "/cpu":
         _spin(seconds)
+    elif path == "/hash":
+        _hash(seconds)
     else:
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"no such route\n"]
