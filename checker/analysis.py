@@ -347,7 +347,13 @@ def judge(figures: AttemptFigures, low: float | None, high: float | None, expect
     noise = ""
     if figures.unstable:
         values = sorted(b.measured for b in figures.bursts)
-        noise = f"; unstable: repeats measured {values[0]:.1f} to {values[-1]:.1f} (a busy machine?)"
+        # Name the machine only when it was measured busy: uneven shares between workers vary bursts too.
+        cause = (
+            f" (other processes used {figures.others_cpu_cores:.1f} CPU cores)"
+            if machine_busy(figures.others_cpu_cores)
+            else ""
+        )
+        noise = f"; unstable: repeats measured {values[0]:.1f} to {values[-1]:.1f}{cause}"
     text = f"measured {measured:.1f}: {shape_of(measured)}{noise}"
     if (low is not None and measured < low) or (high is not None and measured > high):
         return Judgement("fail", f"expected {expected}, {text}")

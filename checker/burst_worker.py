@@ -34,7 +34,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection
 from urllib3.connectionpool import HTTPConnectionPool
 
-from checker.middleware import SERVER_TIMING_HEADER
+from checker.app_server.serve import SERVER_TIMING_HEADER
 from checker.timings import BurstJob, RequestTiming, ServerTiming, WorkerOutput
 
 ERROR_TEXT_LIMIT = 300

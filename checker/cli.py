@@ -43,6 +43,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--modes", metavar="NAMES", help="comma-separated mode names to check (default: all)")
     run.add_argument(
+        "--python",
+        metavar="PYTHON",
+        help="the interpreter of the app's environment, for every mode (default: python: in the config, "
+        "a .venv beside the config, an active virtualenv, burstcheck's own)",
+    )
+    run.add_argument(
         "--quick",
         action="store_true",
         help=f"one burst per mode and {commands.QUICK_CALIBRATION_REQUESTS} calibration requests (pre-commit hook)",
@@ -79,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
                 junit_path=args.junit,
                 quiet=args.quiet,
                 is_quick=args.quick,
+                python=args.python,
             )
         if args.command == "demo":
             return commands.demo(json_path=args.json, junit_path=args.junit, quiet=args.quiet)

@@ -49,12 +49,13 @@ def run(
     junit_path: Path | None = None,
     quiet: bool = False,
     is_quick: bool = False,
+    python: str | None = None,
 ) -> int:
     loaded = load_config(config_path)
     if is_quick:
         loaded = quick(loaded)
     selected = select_modes(loaded, modes)
-    report = run_check(loaded, selected, _progress_printer(quiet))
+    report = run_check(loaded, selected, _progress_printer(quiet), python=python)
     _write_reports(report, json_path, junit_path)
     return EXIT_FOR_VERDICT[report.verdict]
 
@@ -63,7 +64,8 @@ def demo(*, json_path: Path | None, junit_path: Path | None = None, quiet: bool 
     """The bundled experiment: one sleeping endpoint, 10 simultaneous requests, werkzeug's three modes."""
     config = resources.files("checker.demo").joinpath("burstcheck.yaml")
     with resources.as_file(config) as path:
-        return run(path, modes=None, json_path=json_path, junit_path=junit_path, quiet=quiet)
+        # The demo app ships inside burstcheck: it runs in burstcheck's own environment, whatever is active.
+        return run(path, modes=None, json_path=json_path, junit_path=junit_path, quiet=quiet, python=sys.executable)
 
 
 def schema() -> int:

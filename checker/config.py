@@ -20,6 +20,8 @@ from pydantic import (
     model_validator,
 )
 
+from checker.app_server.serve import parse_target
+
 # `expect: serialized` means "at most this measured concurrency": one-after-another requests measure
 # ~1.0; 1.5 leaves room for noise while staying far below any real overlap of 2 requests.
 SERIALIZED_MAX_CONCURRENCY = 1.5
@@ -27,7 +29,7 @@ SERIALIZED_MAX_CONCURRENCY = 1.5
 # set-up and scheduling jitter on a loaded 2-core runner, yet fails any server capped below N.
 CONCURRENT_MIN_FRACTION = 0.8
 
-IMPORT_STRING = r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$"
+ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
 class StrictModel(BaseModel):
@@ -122,6 +124,12 @@ class ModeBase(StrictModel):
         le=60_000,
         description="Sleep this long in burstcheck's middleware before the app runs (overrides the global one).",
     )
+    python: str | None = Field(
+        None, min_length=1, description="The app's interpreter for this mode (overrides python:)."
+    )
+    env: dict[Annotated[str, Field(pattern=ENV_NAME)], str] = Field(
+        default_factory=dict, description="Environment variables for this mode's server, on top of the config's env:."
+    )
 
     @property
     def label(self) -> str:
@@ -214,8 +222,6 @@ class CommandMode(ModeBase):
 
 
 AnyMode = WerkzeugMode | GunicornMode | WaitressMode | CommandMode
-# Optional-extra servers and the module each needs.
-EXTRA_SERVER_MODULES = {"gunicorn": "gunicorn", "waitress": "waitress"}
 
 
 def _server_of(value: Any) -> str | None:
@@ -239,8 +245,20 @@ class Config(StrictModel):
 
     app: str | None = Field(
         None,
-        pattern=IMPORT_STRING,
-        description="WSGI app as an import string 'package.module:attribute' (not needed by command modes).",
+        description="WSGI app: 'package.module:attribute', a factory 'module:create_app()' with literal arguments"
+        " ('module:create_app(\"prod\", debug=False)'), or a Django project's 'mysite.wsgi:application'"
+        " (not needed by command modes).",
+    )
+    python: str | None = Field(
+        None,
+        min_length=1,
+        description="The interpreter of the app's environment: a path relative to this file"
+        " ('.venv/bin/python') or a command on PATH. Default: a .venv beside this file, else an active"
+        " virtualenv that is not burstcheck's own, else burstcheck's interpreter.",
+    )
+    env: dict[Annotated[str, Field(pattern=ENV_NAME)], str] = Field(
+        default_factory=dict,
+        description="Environment variables for every server, e.g. DJANGO_SETTINGS_MODULE: mysite.settings.",
     )
     app_dir: str | None = Field(
         None, description="Folder to import the app from, relative to the config file (default: its folder)."
@@ -264,5 +282,15 @@ class Config(StrictModel):
     )
     modes: list[Mode] = Field(min_length=1, description="Server modes, each with the concurrency it must show.")
 
+    @field_validator("app")
+    @classmethod
+    def _app_target(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_target(value)  # the server entry's own parser: what passes here, it can load
+        return value
+
     def delay_ms(self, mode: AnyMode) -> float:
         return self.inject_delay_ms if mode.inject_delay_ms is None else mode.inject_delay_ms
+
+    def env_for(self, mode: AnyMode) -> dict[str, str]:
+        return {**self.env, **mode.env}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,8 +9,9 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from checker.config import EXTRA_SERVER_MODULES, Config
+from checker.config import Config
 from checker.errors import ConfigError
+from checker.interpreter import resolve
 
 Loc = Sequence[str | int]
 
@@ -40,7 +40,7 @@ def load_config(path: Path) -> LoadedConfig:
         except ValidationError as exc:
             problems = [_problem(root, err["loc"], err["msg"], err["type"]) for err in exc.errors()]
         else:
-            checks = _semantic_problems(config, resolve_app_dir(config, path))
+            checks = _semantic_problems(config, resolve_app_dir(config, path), path.resolve().parent)
             problems = [_problem(root, loc, msg, "") for loc, msg in checks]
             if not problems:
                 return LoadedConfig(config=config, path=path, root=root)
@@ -82,21 +82,23 @@ def _config_error(path: Path, problems: list[tuple[int, str, str]]) -> ConfigErr
     )
 
 
-def _semantic_problems(config: Config, app_dir: Path) -> Iterable[tuple[Loc, str]]:
+def _semantic_problems(config: Config, app_dir: Path, config_dir: Path) -> Iterable[tuple[Loc, str]]:
     """Checks across fields (and against the disk) that one model alone cannot see."""
     if config.app_dir is not None and not app_dir.is_dir():
         yield ("app_dir",), f"no such folder: {app_dir}"
+    pythons: list[tuple[Loc, str | None]] = [(("python",), config.python)]
+    pythons += [(("modes", i, "python"), m.python) for i, m in enumerate(config.modes)]
+    for loc, value in pythons:
+        if value is not None:
+            try:
+                resolve(value, config_dir, "python")
+            except ConfigError as exc:
+                yield loc, str(exc).removeprefix("python: ")
     seen: dict[str, int] = {}
     for index, mode in enumerate(config.modes):
         if mode.name in seen:
             yield ("modes", index, "name"), f"mode name {mode.name!r} is already used by modes[{seen[mode.name]}]"
         seen.setdefault(mode.name, index)
-        module = EXTRA_SERVER_MODULES.get(mode.server)
-        if module is not None and not _importable(module):
-            yield (
-                ("modes", index, "server"),
-                f"server {mode.server!r} is not installed: pip install 'burstcheck[servers]'",
-            )
         low, _ = mode.expect.bounds(config.burst.requests)
         if mode.expect.min_concurrency is not None and low is not None and low > config.burst.requests:
             yield (
@@ -107,14 +109,6 @@ def _semantic_problems(config: Config, app_dir: Path) -> Iterable[tuple[Loc, str
     importing = [m.name for m in config.modes if m.server != "command"]
     if config.app is None and importing:
         yield ("app",), f"app is required by modes {', '.join(importing)}; only command modes run without it"
-
-
-def _importable(module: str) -> bool:
-    try:
-        importlib.import_module(module)
-    except ImportError:
-        return False
-    return True
 
 
 def _problem(root: yaml.Node, loc: Loc, msg: str, kind: str) -> tuple[int, str, str]:

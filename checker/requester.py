@@ -39,7 +39,8 @@ def measure(base_url: str, endpoint: Endpoint, burst: Burst) -> tuple[Measuremen
         requests=burst.requests,
         repeats=burst.repeats,
     )
-    argv = [sys.executable, "-m", "checker.burst_worker"]
+    # Isolated mode: the user's working folder and PYTHONPATH cannot shadow the client's imports.
+    argv = [sys.executable, "-I", "-m", "checker.burst_worker"]
     before = sample_others()
     with (
         tempfile.TemporaryFile() as errors,

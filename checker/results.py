@@ -33,6 +33,7 @@ class Result:
     diagnosis: str = ""  # why it ran as it did, in plain words; empty when nothing was measured
     duration_s: float = 0.0  # time spent measuring this result
     attempts: tuple[Attempt, ...] = ()
+    python: str = ""  # the app's interpreter and how it was chosen; empty where not known
 
     @property
     def figures(self) -> AttemptFigures | None:

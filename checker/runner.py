@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from checker.analysis import Verdict, judge, request_problem, summarize
 from checker.config import AnyMode, Burst, CommandMode, Endpoint
 from checker.config_file import LoadedConfig
 from checker.diagnosis import diagnose
 from checker.errors import ConfigError, RunError
+from checker.interpreter import Interpreter, choose, missing_server_message, probe
 from checker.requester import measure
 from checker.results import Attempt, Result, RunReport
 from checker.servers import RunningServer, running_server
@@ -36,16 +38,30 @@ def select_modes(loaded: LoadedConfig, names: Sequence[str] | None) -> list[AnyM
 
 
 def run_check(
-    loaded: LoadedConfig, modes: Sequence[AnyMode], progress: Progress, measure: Measure = measure
+    loaded: LoadedConfig,
+    modes: Sequence[AnyMode],
+    progress: Progress,
+    measure: Measure = measure,
+    python: str | None = None,
 ) -> RunReport:
+    """Check `modes`; `python` (--python) overrides the app's interpreter for every mode."""
     started = time.monotonic()
     config = loaded.config
+    config_dir = loaded.path.resolve().parent
+    interpreters = {
+        m.name: choose(cli=python, mode=m.python, config=config.python, config_dir=config_dir) for m in modes
+    }
+    unusable = _preflight(loaded, modes, interpreters)
     results: list[Result] = []
     peak_rss_kib = 0
     for number, mode in enumerate(modes, start=1):
+        interpreter = interpreters[mode.name]
         progress(f"[{number}/{len(modes)}] {mode.name} ({mode.label}): starting the server")
+        progress(f"      python: {interpreter.describe()}")
         done: list[Result] = []
         try:
+            if mode.name in unusable:
+                raise RunError(unusable[mode.name])
             with running_server(
                 mode,
                 app=config.app,
@@ -53,6 +69,8 @@ def run_check(
                 probe=config.endpoints[0],
                 boot_timeout_s=config.boot_timeout,
                 inject_delay_ms=config.delay_ms(mode),
+                interpreter=interpreter,
+                env=config.env_for(mode),
             ) as server:
                 for endpoint in config.endpoints:
                     result, rss_kib = _check_endpoint(loaded, mode, endpoint, server, measure)
@@ -62,13 +80,32 @@ def run_check(
         except RunError as exc:
             progress(f"      could not run: {exc}")
             done += [_unmeasured(loaded, mode, e, str(exc)) for e in config.endpoints[len(done) :]]
-        results += done
+        results += [replace(r, python=interpreter.describe()) for r in done]
     return RunReport(
         config_path=str(loaded.path),
         results=tuple(results),
         duration_s=time.monotonic() - started,
         client_peak_rss_kib=peak_rss_kib,
     )
+
+
+def _preflight(loaded: LoadedConfig, modes: Sequence[AnyMode], interpreters: dict[str, Interpreter]) -> dict[str, str]:
+    """Before any burst: each app interpreter runs, is new enough, and has the server packages its modes
+    need. Returns why each mode that cannot run cannot (mode name -> reason)."""
+    unusable: dict[str, str] = {}
+    served = [m for m in modes if not isinstance(m, CommandMode)]  # command servers bring their own
+    for path in sorted({interpreters[m.name].path for m in served}):
+        mine = [m for m in served if interpreters[m.name].path == path]
+        interpreter = interpreters[mine[0].name]
+        try:
+            found = probe(interpreter, sorted({m.server for m in mine}), loaded.app_dir)
+        except RunError as exc:
+            unusable.update({m.name: str(exc) for m in mine})
+            continue
+        for m in mine:
+            if m.server in found.missing:
+                unusable[m.name] = f"mode {m.name!r}: {missing_server_message(interpreter, m.server)}"
+    return unusable
 
 
 def _control(loaded: LoadedConfig, mode: AnyMode, server: RunningServer, measure: Measure) -> Measurement | None:

@@ -7,7 +7,6 @@ import os
 import re
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -18,9 +17,10 @@ from typing import IO
 
 import requests
 
-import checker
+from checker.app_server import serve as entry
 from checker.config import AnyMode, CommandMode, Endpoint, fill_command
 from checker.errors import RunError
+from checker.interpreter import Interpreter, missing_server_message
 from checker.processes import managed_process
 
 HOST = "127.0.0.1"  # burstcheck binds only to loopback
@@ -29,6 +29,9 @@ PORT_ATTEMPTS = 3
 READY_POLL_S = 0.05  # fast enough that boot time barely shows in the demo's total
 FIRST_PROBE_TIMEOUT_S = 0.5  # doubled on each timeout; see _wait_ready
 STDERR_TAIL_LINES = 15
+# The server entry, run by its path in the app's interpreter: nothing of burstcheck's package is importable
+# there, so no app module can shadow burstcheck's or be shadowed by it.
+ENTRY = Path(entry.__file__).resolve()
 PORT_IN_USE = re.compile(
     r"address already in use|in use by another program|connection in use|errno 98|eaddrinuse", re.I
 )
@@ -55,18 +58,18 @@ def running_server(
     probe: Endpoint,
     boot_timeout_s: float,
     inject_delay_ms: float = 0,
+    interpreter: Interpreter,
+    env: dict[str, str] | None = None,
     choose_port: Callable[[], int] = free_port,
 ) -> Iterator[RunningServer]:
-    """Start `mode`, wait until `probe` answers with any HTTP status, yield, then stop every process."""
-    env = dict(os.environ)
-    # The server process must import this same checker package, wherever burstcheck was started from.
-    package_root = str(Path(checker.__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
+    """Start `mode` under the app's interpreter, wait until `probe` answers with any HTTP status, yield, then
+    stop every process. `env` (the config's env:) is added to burstcheck's environment."""
+    server_env = {**os.environ, **(env or {})}
     for _ in range(PORT_ATTEMPTS):
         port = choose_port()
         if isinstance(mode, CommandMode):
             # Validated when the config was loaded, so splitting and filling cannot fail here.
-            argv = fill_command(mode.command, host=HOST, port=port, python=sys.executable)
+            argv = fill_command(mode.command, host=HOST, port=port, python=interpreter.path)
         else:
             spec = {
                 "app": app,
@@ -76,10 +79,10 @@ def running_server(
                 "inject_delay_ms": inject_delay_ms,
                 "mode": mode.model_dump(),
             }
-            argv = [sys.executable, "-m", "checker.serve", json.dumps(spec)]
+            argv = [interpreter.path, str(ENTRY), json.dumps(spec)]
         with (
             tempfile.TemporaryFile() as log,
-            managed_process(argv, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=str(app_dir)) as proc,
+            managed_process(argv, env=server_env, stdout=log, stderr=subprocess.STDOUT, cwd=str(app_dir)) as proc,
         ):
             base_url = f"http://{HOST}:{port}"
             if _wait_ready(proc, base_url, probe, boot_timeout_s):
@@ -88,6 +91,8 @@ def running_server(
             tail = _tail(log)
             if proc.poll() is not None and PORT_IN_USE.search(tail):
                 continue
+            if proc.returncode == entry.EXIT_SERVER_MISSING and not isinstance(mode, CommandMode):
+                raise RunError(f"mode {mode.name!r}: {missing_server_message(interpreter, mode.server)}")
             if proc.poll() is None:
                 raise RunError(
                     f"mode {mode.name!r}: the server did not answer {probe.label} within {boot_timeout_s:g} s"

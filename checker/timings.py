@@ -10,7 +10,7 @@ from typing import Any
 
 @dataclass(frozen=True)
 class ServerTiming:
-    """What the burstcheck middleware saw inside the server for one request."""
+    """What the timing middleware (checker/app_server/serve.py) saw inside the server for one request."""
 
     pid: int
     thread_id: int  # the OS thread id (threading.get_native_id): not reused while a burst runs
@@ -34,7 +34,7 @@ class ServerTiming:
 
     @classmethod
     def from_header(cls, value: str) -> ServerTiming:
-        """Parse the middleware's response header (compact JSON written by checker.middleware)."""
+        """Parse the middleware's response header (compact JSON written by checker/app_server/serve.py)."""
         return cls.from_json(json.loads(value))
 
 

@@ -106,3 +106,26 @@ def run_with_report(
     )
     data = json.loads(report.read_text()) if report.exists() else {}
     return Checked(done.returncode, done.stdout + done.stderr, data)
+
+
+def _venv(root: Path, *packages: str) -> Path:
+    subprocess.run([sys.executable, "-m", "venv", str(root)], check=True, timeout=120)
+    python = root / "bin" / "python"
+    if packages:
+        install = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", *packages]
+        subprocess.run(install, check=True, timeout=900)
+    return python
+
+
+@pytest.fixture(scope="session")
+def app_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The interpreter of a second environment, as a user's project has one: the server packages, Django
+    and the app's own package (tests/apps/envpkg), which burstcheck's environment lacks. Built once."""
+    root = tmp_path_factory.mktemp("app-env") / "venv"
+    return _venv(root, "werkzeug", "gunicorn", "waitress", "django", str(APPS / "envpkg"))
+
+
+@pytest.fixture(scope="session")
+def bare_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An environment with no server package at all."""
+    return _venv(tmp_path_factory.mktemp("bare-env") / "venv")

@@ -3,6 +3,7 @@ the security and schema checks on the action and every workflow."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -37,14 +38,19 @@ class ActionRun:
     summary: str
 
 
-def run_action(inputs: dict[str, str], workspace: Path, runner_temp: Path) -> ActionRun:
-    """Run action.yml's steps like a runner: inputs only through `env:`/`working-directory:` expressions."""
+def run_action(inputs: dict[str, str], workspace: Path, runner_temp: Path, job_python: Path | None = None) -> ActionRun:
+    """Run action.yml's steps like a runner: inputs only through `env:`/`working-directory:` expressions.
+
+    `job_python` is the job's `python` on PATH, where setup-python and `pip install -r requirements.txt` put
+    the app's packages (default: this test environment's, which has the servers)."""
     spec = action()
     values = {name: inputs.get(name, str(meta.get("default", ""))) for name, meta in spec["inputs"].items()}
     summary = runner_temp / "step_summary.md"
     summary.write_text("")
+    job_bin = (job_python or Path(sys.executable)).parent
     base_env = {
         **os.environ,
+        "PATH": os.pathsep.join([str(job_bin), os.environ.get("PATH", "")]),
         "GITHUB_ACTIONS": "true",
         "GITHUB_WORKSPACE": str(workspace),
         "GITHUB_ACTION_PATH": str(REPO),
@@ -152,6 +158,21 @@ def test_failing_config_annotates_the_expect_line(workspace: Callable[[str], Pat
     assert "requests ran one after another" in run.summary and "| ❌ fail | threaded |" in run.summary
     assert "| serial |" not in run.summary  # --modes reached burstcheck
     assert (root / "checks" / "j.xml").is_file()  # and so did the extra args
+
+
+@pytest.mark.timeout(900)
+def test_the_jobs_python_runs_the_app_with_its_own_dependencies(
+    workspace: Callable[[str], Path], runner_temp: Path, app_python: Path
+) -> None:
+    root = workspace(CONFIG.format(app="needs_pkg").replace("'/?seconds=0.1'", "'/?ms=100'"))
+    shutil.copy(APPS / "envapp" / "needs_pkg.py", root / "checks" / "needs_pkg.py")
+    run = run_action({"config": "checks/burstcheck.yaml"}, root, runner_temp, job_python=app_python)
+    assert run.returncode == 0, run.stdout
+    report = json.loads(Path(run.outputs["report"]).read_text())
+    assert {r["python"] for r in report["results"]} == {f"{app_python} (the job's python (BURSTCHECK_DEFAULT_PYTHON))"}
+    # The input `python` wins over everything: here an environment without the app's package.
+    run = run_action({"config": "checks/burstcheck.yaml", "python": sys.executable}, root, runner_temp, app_python)
+    assert run.returncode == 3 and "No module named 'greeting'" in run.stdout
 
 
 @pytest.mark.timeout(600)

@@ -89,7 +89,13 @@ def test_every_bundled_config_loads(config: Path) -> None:
         ("name: forked", "name: serial", ":15: modes[2].name: mode name 'serial' is already used by modes[0]"),
         ("  - path: /slow", "  - path: slow", ":4: endpoints[0].path: String should match pattern '^/'"),
         ("  - path: /slow", "  - method: GET", ":4: endpoints[0].path: Field required"),
-        ("app: sleepy:app", "app: sleepy", ":1: app: String should match pattern"),
+        ("app: sleepy:app", "app: sleepy", ":1: app: use 'module:attribute' or 'module:factory()'"),
+        ("app: sleepy:app", "app: 'sleepy:make(os.environ)'", ":1: app: a factory's arguments must be literals"),
+        ("app: sleepy:app", "app: 'my-app:app'", ":1: app: 'my-app' is not a module name"),
+        ("app: sleepy:app", "app: sleepy:app\npython: envs/none/bin/python", ":2: python: no Python interpreter at"),
+        ("app: sleepy:app", "app: sleepy:app\npython: python9.9", ":2: python: 'python9.9' is not a command on PATH"),
+        ("    threaded: false", "    threaded: false\n    python: nope/python", ":11: modes[0].python: no Python"),
+        ("app: sleepy:app", "app: sleepy:app\nenv: {'BAD NAME': x}", ":2: env.BAD NAME: String should match pattern"),
         ("app: sleepy:app\n", "", ":1: app: app is required by modes serial, threaded, forked"),
         (
             "    server: werkzeug\n    processes: 4",
@@ -110,6 +116,18 @@ def test_config_mistakes_name_file_line_and_field(write_config: WriteConfig, old
     assert old in VALID
     message = error_of(write_config, VALID.replace(old, new, 1))
     assert expected in message, message
+
+
+def test_factories_django_and_env_load(write_config: WriteConfig) -> None:
+    text = VALID.replace("app: sleepy:app", "app: \"factory:create_app('prod', debug=False)\"\nenv: {MODE: prod}")
+    text = text.replace("    threaded: false", "    threaded: false\n    env: {MODE: serial, EXTRA: '1'}")
+    loaded = load_config(write_config(text))
+    config = loaded.config
+    assert config.app == "factory:create_app('prod', debug=False)"
+    assert config.env_for(config.modes[0]) == {"MODE": "serial", "EXTRA": "1"}
+    assert config.env_for(config.modes[1]) == {"MODE": "prod"}
+    django = load_config(write_config(VALID.replace("app: sleepy:app", "app: mysite.wsgi:application")))
+    assert django.config.app == "mysite.wsgi:application"
 
 
 def test_every_problem_is_listed(write_config: WriteConfig) -> None:

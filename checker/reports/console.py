@@ -62,8 +62,17 @@ def table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
+def interpreters(report: RunReport) -> list[str]:
+    """Which interpreter ran the app in which modes: a line per interpreter."""
+    modes: dict[str, list[str]] = {}
+    for result in report.results:
+        if result.python and result.mode not in modes.setdefault(result.python, []):
+            modes[result.python].append(result.mode)
+    return [f"python: {python} for {', '.join(names)}" for python, names in modes.items()]
+
+
 def render(report: RunReport) -> str:
-    out = [table([row(r) for r in report.results], HEADERS), ""]
+    out = [table([row(r) for r in report.results], HEADERS), *interpreters(report), ""]
     for result in report.results:
         out.append(f"{result.verdict.upper()} {result.mode} {result.endpoint}: {result.reason}")
         if result.diagnosis:

@@ -58,6 +58,7 @@ def result_json(result: Result) -> dict[str, Any]:
         "mode": result.mode,
         "server": result.server,
         "endpoint": result.endpoint,
+        "python": result.python or None,
         "expected": {"text": result.expected, "min": result.min_concurrency, "max": result.max_concurrency},
         "verdict": result.verdict,
         "reason": result.reason,
