@@ -323,10 +323,11 @@ def unmeasurable(figures: AttemptFigures, low: float | None, high: float | None,
         return busy
     if allowed.limited_by == "nothing":
         # To pass a minimum, or to exceed a maximum, the burst must have had that many in the app at once.
-        needed = low if low is not None and measured >= low else None
+        # (One request at a time is always possible: a minimum of 1 or less needs no overlap.)
+        needed = low if low is not None and measured >= low and low > 1 else None
         if high is not None and measured > high:
             needed = math.floor(high) + 1
-        if needed is not None and allowed.overlap < min(max(2.0, needed), OVERLAP_PROOF_MAX):
+        if needed is not None and allowed.overlap < min(needed, OVERLAP_PROOF_MAX):
             return (
                 f"the burst did not test concurrency: the requests reached the app so far apart that at most "
                 f"{allowed.overlap} could have overlapped (handler {figures.calibration_in_app_s or 0:.3f} s alone)"

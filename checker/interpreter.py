@@ -50,6 +50,11 @@ def resolve(value: str, base: Path, chosen_by: str) -> Interpreter:
     return Interpreter(found, chosen_by)
 
 
+def own() -> Interpreter:
+    """burstcheck's own interpreter: the last resort, and the default for callers that name none."""
+    return Interpreter(sys.executable, "burstcheck's own")
+
+
 def _own_environment(prefix: str) -> bool:
     return Path(prefix).resolve() == Path(sys.prefix).resolve()
 
@@ -73,7 +78,7 @@ def choose(*, cli: str | None, mode: str | None, config: str | None, config_dir:
     active = os.environ.get("VIRTUAL_ENV")
     if active and not _own_environment(active) and (Path(active) / "bin" / "python").is_file():
         return Interpreter(str(Path(active) / "bin" / "python"), "the active virtualenv (VIRTUAL_ENV)")
-    return Interpreter(sys.executable, "burstcheck's own")
+    return own()
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import requests
 from checker.app_server import serve as entry
 from checker.config import AnyMode, CommandMode, Endpoint, fill_command
 from checker.errors import RunError
-from checker.interpreter import Interpreter, missing_server_message
+from checker.interpreter import Interpreter, missing_server_message, own
 from checker.processes import managed_process
 
 HOST = "127.0.0.1"  # burstcheck binds only to loopback
@@ -58,12 +58,14 @@ def running_server(
     probe: Endpoint,
     boot_timeout_s: float,
     inject_delay_ms: float = 0,
-    interpreter: Interpreter,
+    interpreter: Interpreter | None = None,
     env: dict[str, str] | None = None,
     choose_port: Callable[[], int] = free_port,
 ) -> Iterator[RunningServer]:
     """Start `mode` under the app's interpreter, wait until `probe` answers with any HTTP status, yield, then
-    stop every process. `env` (the config's env:) is added to burstcheck's environment."""
+    stop every process (default interpreter: burstcheck's own). `env` (the config's env:) is added to
+    burstcheck's environment."""
+    interpreter = interpreter or own()
     server_env = {**os.environ, **(env or {})}
     for _ in range(PORT_ATTEMPTS):
         port = choose_port()

@@ -113,6 +113,7 @@ def test_a_burst_that_never_overlapped_cannot_prove_concurrency() -> None:
     assert judgement.verdict == "error"
     assert judgement.reason.startswith("the burst did not test concurrency: the requests reached the app so far")
     assert "at most 1 could have overlapped" in judgement.reason
+    assert judge(figures, 1.0, None, ">= 1").verdict == "pass"  # one at a time needs no proof
 
 
 def test_a_cpu_bound_handler_on_a_busy_machine_is_not_failed() -> None:
