@@ -222,18 +222,18 @@ def render(rows: list[Row], title: str) -> str:
         )
         allowed = f"{r.allowed:.1f} ({r.limited_by})" if r.allowed is not None else "-"
         lines.append(f"| {r.case} | {r.handler_ms} ms | {r.n} | {r.truth} | {r.client_c:.1f} | {allowed} | {marks} |")
-    outcomes = [r.outcome(e, v) for r in rows for e, v in r.verdicts]
-    total = len(outcomes)
-    right = outcomes.count("right")
-    errors = outcomes.count("error")
-    wrong_pass = outcomes.count("wrong pass")
-    wrong_fail = outcomes.count("wrong fail")
-    lines += [
-        "",
-        f"**{right} of {total} verdicts right ({right / total:.0%})**; {wrong_pass} wrong pass, "
-        f"{wrong_fail} wrong fail, {errors} could not measure (error).",
-    ]
+    lines += ["", totals(rows)]
     return "\n".join(lines)
+
+
+def totals(rows: list[Row]) -> str:
+    outcomes = [r.outcome(e, v) for r in rows for e, v in r.verdicts]
+    right = outcomes.count("right")
+    return (
+        f"**{right} of {len(outcomes)} verdicts right ({right / len(outcomes):.0%})**; "
+        f"{outcomes.count('wrong pass')} wrong pass, {outcomes.count('wrong fail')} wrong fail, "
+        f"{outcomes.count('error')} could not measure (error)."
+    )
 
 
 def summary(rows: list[Row], title: str) -> str:
@@ -264,14 +264,7 @@ def summary(rows: list[Row], title: str) -> str:
             f"| {case.name} | {truth} | {span} | {min(clients):.2f}-{max(clients):.2f}{unit} | "
             f"{outcomes.count('right')}/{len(outcomes)} | {wrong} | {outcomes.count('error')} |"
         )
-    outcomes = [r.outcome(e, v) for r in rows for e, v in r.verdicts]
-    right = outcomes.count("right")
-    lines += [
-        "",
-        f"{right} of {len(outcomes)} verdicts right ({right / len(outcomes):.0%}); "
-        f"{outcomes.count('wrong pass')} wrong pass, {outcomes.count('wrong fail')} wrong fail, "
-        f"{outcomes.count('error')} could not measure (error).",
-    ]
+    lines += ["", totals(rows)]
     return "\n".join(lines)
 
 

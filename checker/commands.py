@@ -12,6 +12,7 @@ from pathlib import Path
 from checker.config import Config
 from checker.config_file import LoadedConfig, load_config
 from checker.errors import EXIT_COULD_NOT_RUN, EXIT_EXPECTATION_FAILED, EXIT_OK, ConfigError
+from checker.interpreter import Interpreter, own
 from checker.reports import console, github, json_report, junit
 from checker.results import RunReport
 from checker.runner import Progress, run_check, select_modes
@@ -49,7 +50,7 @@ def run(
     junit_path: Path | None = None,
     quiet: bool = False,
     is_quick: bool = False,
-    python: str | None = None,
+    python: str | Interpreter | None = None,
 ) -> int:
     loaded = load_config(config_path)
     if is_quick:
@@ -65,7 +66,7 @@ def demo(*, json_path: Path | None, junit_path: Path | None = None, quiet: bool 
     config = resources.files("checker.demo").joinpath("burstcheck.yaml")
     with resources.as_file(config) as path:
         # The demo app ships inside burstcheck: it runs in burstcheck's own environment, whatever is active.
-        return run(path, modes=None, json_path=json_path, junit_path=junit_path, quiet=quiet, python=sys.executable)
+        return run(path, modes=None, json_path=json_path, junit_path=junit_path, quiet=quiet, python=own())
 
 
 def schema() -> int:

@@ -42,15 +42,19 @@ def run_check(
     modes: Sequence[AnyMode],
     progress: Progress,
     measure: Measure = measure,
-    python: str | None = None,
+    python: str | Interpreter | None = None,
 ) -> RunReport:
-    """Check `modes`; `python` (--python) overrides the app's interpreter for every mode."""
+    """Check `modes`; `python` (--python, or an interpreter chosen by the caller) overrides the app's
+    interpreter for every mode."""
     started = time.monotonic()
     config = loaded.config
     config_dir = loaded.path.resolve().parent
-    interpreters = {
-        m.name: choose(cli=python, mode=m.python, config=config.python, config_dir=config_dir) for m in modes
-    }
+    if isinstance(python, Interpreter):
+        interpreters = {m.name: python for m in modes}
+    else:
+        interpreters = {
+            m.name: choose(cli=python, mode=m.python, config=config.python, config_dir=config_dir) for m in modes
+        }
     unusable = _preflight(loaded, modes, interpreters)
     results: list[Result] = []
     peak_rss_kib = 0

@@ -26,6 +26,15 @@ def write(folder: Path, text: str) -> Path:
     return path
 
 
+def threaded(folder: Path, app: str = "needs_pkg:app", *, extra: str = "", expect: str = "concurrent") -> Path:
+    """A config with one threaded mode for an app of tests/apps/envapp; `extra` adds top-level lines."""
+    return write(
+        folder,
+        f"app: \"{app}\"\napp_dir: {ENVAPP}\n{extra}endpoints: [{{path: '/?ms=50'}}]\n{BURST}"
+        f"modes: [{{name: threaded, threaded: true, expect: {expect}}}]\n",
+    )
+
+
 @pytest.mark.timeout(900)
 def test_an_app_needing_its_own_package_runs_under_its_interpreter(app_python: Path, tmp_path: Path) -> None:
     import importlib.util
@@ -48,11 +57,7 @@ def test_an_app_needing_its_own_package_runs_under_its_interpreter(app_python: P
 
 
 def test_a_missing_server_package_is_named_before_any_burst(bare_python: Path, tmp_path: Path) -> None:
-    path = write(
-        tmp_path,
-        f"app: needs_pkg:app\napp_dir: {ENVAPP}\npython: {bare_python}\nendpoints: [{{path: /}}]\n{BURST}"
-        "modes: [{name: threaded, threaded: true, expect: concurrent}]\n",
-    )
+    path = threaded(tmp_path, extra=f"python: {bare_python}\n")
     checked = run_with_report(path, tmp_path / "report.json")
     assert checked.returncode == 3, checked.output
     reason = checked.report["results"][0]["reason"]
@@ -63,22 +68,14 @@ def test_a_missing_server_package_is_named_before_any_burst(bare_python: Path, t
 
 def test_a_venv_beside_the_config_is_the_default(app_python: Path, tmp_path: Path) -> None:
     (tmp_path / ".venv").symlink_to(app_python.parent.parent)
-    path = write(
-        tmp_path,
-        f"app: needs_pkg:app\napp_dir: {ENVAPP}\nendpoints: [{{path: '/?ms=50'}}]\n{BURST}"
-        "modes: [{name: threaded, threaded: true, expect: concurrent}]\n",
-    )
+    path = threaded(tmp_path)
     checked = run_with_report(path, tmp_path / "report.json")
     assert checked.returncode == 0, checked.output
     assert checked.report["results"][0]["python"].endswith("(.venv beside the config)")
 
 
 def test_an_active_virtualenv_is_used_unless_it_is_burstchecks_own(app_python: Path, tmp_path: Path) -> None:
-    path = write(
-        tmp_path,
-        f"app: needs_pkg:app\napp_dir: {ENVAPP}\nendpoints: [{{path: '/?ms=50'}}]\n{BURST}"
-        "modes: [{name: threaded, threaded: true, expect: concurrent}]\n",
-    )
+    path = threaded(tmp_path)
     active = {**os.environ, "VIRTUAL_ENV": str(app_python.parent.parent)}
     checked = run_with_report(path, tmp_path / "report.json", env=active)
     assert checked.returncode == 0, checked.output
@@ -91,11 +88,7 @@ def test_an_active_virtualenv_is_used_unless_it_is_burstchecks_own(app_python: P
 
 
 def test_python_on_the_command_line_wins(app_python: Path, bare_python: Path, tmp_path: Path) -> None:
-    path = write(
-        tmp_path,
-        f"app: needs_pkg:app\napp_dir: {ENVAPP}\npython: {bare_python}\nendpoints: [{{path: '/?ms=50'}}]\n{BURST}"
-        "modes: [{name: threaded, threaded: true, expect: concurrent}]\n",
-    )
+    path = threaded(tmp_path, extra=f"python: {bare_python}\n")
     done = subprocess.run(
         burstcheck_argv("run", str(path), "--python", str(app_python)), capture_output=True, text=True, timeout=120
     )
@@ -116,11 +109,7 @@ def test_an_app_folder_with_its_own_checker_package(tmp_path: Path) -> None:
 def test_a_users_module_named_like_burstchecks_libraries_does_not_matter(tmp_path: Path) -> None:
     # Run as users do (the console script) from the app's folder, which holds a requests.py that raises on
     # import: neither the burst client nor the server entry may pick it up.
-    path = write(
-        tmp_path,
-        f"app: factory:create_app(seconds='0.05')\napp_dir: {ENVAPP}\nendpoints: [{{path: /}}]\n{BURST}"
-        "modes: [{name: threaded, threaded: true, expect: concurrent}]\n",
-    )
+    path = threaded(tmp_path, "factory:create_app(seconds='0.05')")
     console_script = Path(sys.executable).parent / "burstcheck"
     done = subprocess.run(
         [str(console_script), "run", str(path)], capture_output=True, text=True, timeout=120, cwd=ENVAPP
@@ -133,11 +122,7 @@ def test_a_users_module_named_like_burstchecks_libraries_does_not_matter(tmp_pat
     [("factory:create_app(seconds='0.05')", "concurrent"), ("factory:create_app('0.05', locked=True)", "serialized")],
 )
 def test_a_factory_with_literal_arguments(tmp_path: Path, app: str, expect: str) -> None:
-    path = write(
-        tmp_path,
-        f'app: "{app}"\napp_dir: {ENVAPP}\nendpoints: [{{path: /}}]\n{BURST}'
-        f"modes: [{{name: threaded, threaded: true, expect: {expect}}}]\n",
-    )
+    path = threaded(tmp_path, app, expect=expect)
     checked = run_with_report(path, tmp_path / "report.json")
     assert checked.returncode == 0, checked.output
 
@@ -193,11 +178,7 @@ def test_the_server_entry_runs_on_python_3_9(tmp_path: Path) -> None:
     venv = tmp_path / "py39"
     subprocess.run([python39, "-m", "venv", str(venv)], check=True, timeout=120)
     subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "werkzeug"], check=True, timeout=300)
-    path = write(
-        tmp_path,
-        f"app: factory:create_app(seconds='0.05')\napp_dir: {ENVAPP}\npython: {venv / 'bin' / 'python'}\n"
-        f"endpoints: [{{path: /}}]\n{BURST}modes: [{{name: threaded, threaded: true, expect: concurrent}}]\n",
-    )
+    path = threaded(tmp_path, "factory:create_app(seconds='0.05')", extra=f"python: {venv / 'bin' / 'python'}\n")
     checked = run_with_report(path, tmp_path / "report.json")
     assert checked.returncode == 0, checked.output
     assert checked.report["results"][0]["python"].startswith(str(venv / "bin" / "python"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -52,6 +53,7 @@ def test_demo_passes_from_any_folder(tmp_path: Path) -> None:
     assert report["verdict"] == "pass"
     by_mode = {r["mode"]: r for r in report["results"]}
     assert {r["verdict_basis"] for r in report["results"]} == {"allowed"}
+    assert {r["python"] for r in report["results"]} == {f"{sys.executable} (burstcheck's own)"}
     assert by_mode["serial"]["measured"] == 1 and by_mode["serial"]["allowed"]["limited_by"] == "server"
     assert by_mode["threaded"]["measured"] >= 8
     assert by_mode["forked"]["measured"] == 4 and by_mode["forked"]["allowed"]["server_cap"] == 4
