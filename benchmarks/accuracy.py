@@ -36,7 +36,7 @@ from checker.config import (
 from checker.processes import managed_process
 from checker.requester import measure
 from checker.servers import running_server
-from checker.timings import WorkerOutput
+from checker.timings import Measurement
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -122,7 +122,7 @@ def gather(cases: tuple[Case, ...], sizes: tuple[int, ...], handler_ms: tuple[in
                         burst = Burst(requests=n, repeats=repeats, calibration_requests=5, timeout=60)
                         measurement, _ = measure(server.base_url, Endpoint(path=url(case, ms)), burst)
                         key = f"{case.name}|{ms}|{n}"
-                        raw[key] = WorkerOutput(measurement.calibration, measurement.bursts, 0).to_json()
+                        raw[key] = measurement.to_json()  # with others_cpu_cores: the busy-machine check needs it
                         print(f"  measured {key} in {time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
     return raw
 
@@ -203,7 +203,7 @@ def evaluate(raw: dict) -> list[Row]:
                 key = f"{case.name}|{ms}|{n}"
                 if key not in raw:
                     continue
-                figures = summarize(WorkerOutput.from_json(raw[key]).measurement, 200)
+                figures = summarize(Measurement.from_json(raw[key]), 200)
                 rows.append(judge_cell(case, ms, n, figures))
     return rows
 

@@ -49,6 +49,8 @@ CPU_BOUND_SHARE = 0.5
 # service time or more: behind a lock every gap is one service time (measured: 100%); under the GIL requests
 # progress together and bunch up at the end (measured: 33-90%).
 ONE_BY_ONE_SHARE = 0.95
+# An app limit below this is "one at a time" (the same bound as `expect: serialized`).
+ONE_AT_A_TIME_MAX = 1.5
 
 LimitedBy = Literal["app", "server", "cpu", "nothing"]
 
@@ -107,7 +109,12 @@ def app_limit(timings: Sequence[ServerTiming], alone_s: float) -> float | None:
         last = when
     if congested_s <= 0 or idle_s > QUEUE_IDLE_SHARE_MAX * congested_s:
         return None
-    return served_s / congested_s
+    limit = served_s / congested_s
+    # One at a time is a lock only if the requests left it one service time apart; delays that the machine
+    # added (forks and wake-ups under load) leave them bunched and uneven instead.
+    if limit < ONE_AT_A_TIME_MAX and not finished_one_by_one(timings, alone_s):
+        return None
+    return limit
 
 
 def server_cap(timings: Sequence[ServerTiming]) -> int | None:

@@ -76,6 +76,22 @@ class Measurement:
     # CPU cores that processes other than this run's used meanwhile (None: not sampled).
     others_cpu_cores: float | None = None
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "calibration": [t.to_json() for t in self.calibration],
+            "bursts": [[t.to_json() for t in burst] for burst in self.bursts],
+            "others_cpu_cores": self.others_cpu_cores,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Measurement:
+        others = data.get("others_cpu_cores")
+        return cls(
+            calibration=tuple(RequestTiming.from_json(t) for t in data["calibration"]),
+            bursts=tuple(tuple(RequestTiming.from_json(t) for t in burst) for burst in data["bursts"]),
+            others_cpu_cores=float(others) if others is not None else None,
+        )
+
 
 @dataclass(frozen=True)
 class BurstJob:
@@ -111,16 +127,9 @@ class WorkerOutput:
         return Measurement(calibration=self.calibration, bursts=self.bursts)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "calibration": [t.to_json() for t in self.calibration],
-            "bursts": [[t.to_json() for t in burst] for burst in self.bursts],
-            "client_peak_rss_kib": self.client_peak_rss_kib,
-        }
+        return {**self.measurement.to_json(), "client_peak_rss_kib": self.client_peak_rss_kib}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> WorkerOutput:
-        return cls(
-            calibration=tuple(RequestTiming.from_json(t) for t in data["calibration"]),
-            bursts=tuple(tuple(RequestTiming.from_json(t) for t in burst) for burst in data["bursts"]),
-            client_peak_rss_kib=int(data["client_peak_rss_kib"]),
-        )
+        measurement = Measurement.from_json(data)
+        return cls(measurement.calibration, measurement.bursts, int(data["client_peak_rss_kib"]))

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from checker.analysis import judge, summarize
-from checker.estimate import admitted_concurrency, allowed_concurrency
+from checker.estimate import admitted_concurrency, allowed_concurrency, app_limit
 from tests import timelines as tl
 
 S = 0.02  # the handler's time alone
@@ -133,3 +133,23 @@ def test_other_processes_using_the_cpu_make_the_machine_busy() -> None:
     assert judgement.reason.startswith("the machine is busy: other processes used 1.6 CPU cores")
     quiet = replace(measurement, others_cpu_cores=0.05)
     assert judge(summarize(quiet, 200), 2, None, ">= 2").verdict == "fail"
+
+
+def test_one_at_a_time_is_a_lock_only_if_requests_left_one_by_one() -> None:
+    # Forked requests slowed unevenly by a busy machine look queued, but they did not leave one service
+    # time apart: that is not a lock.
+    uneven = tuple(
+        tl.request(tl.T0 + i * 0.015, tl.T0 + i * 0.015 + S * (2.0 if i % 2 else 1.6), pid=tl.PID + i, thread=1)
+        for i in range(N)
+    )
+    assert app_limit([t.server for t in uneven], S) is None  # type: ignore[misc]
+    assert estimate(uneven).limited_by != "app"
+    assert estimate(tl.queue_in_app(N, S, 1)).limited_by == "app"
+
+
+def test_a_missed_minimum_on_a_busy_machine_is_not_failed() -> None:
+    busy = replace(tl.measure(tl.worker_pool(N, S, 2), S), others_cpu_cores=1.8)
+    judgement = judge(summarize(busy, 200), 4, None, ">= 4")
+    assert judgement.verdict == "error" and "other processes used 1.8 CPU cores" in judgement.reason
+    # A maximum met by a sleeping handler still stands: load cannot make a pool of 2 look like one.
+    assert judge(summarize(busy, 200), None, 2.5, "<= 2.5").verdict == "pass"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -113,3 +114,8 @@ def test_every_report_shows_the_figure_the_verdict_used_beside_client_c() -> Non
     assert result["allowed"]["limited_by"] == "nothing" and result["allowed"]["overlap"] == 10
     assert result["effective_concurrency"] == pytest.approx(figures.effective_concurrency)
     assert result["attempts"][0]["bursts"][0]["allowed"]["value"] == 20
+
+
+def test_a_measurement_survives_the_json_round_trip_with_every_field() -> None:
+    measurement = replace(timelines.measure(timelines.gil_shared(3, 0.02), 0.02), others_cpu_cores=1.5)
+    assert Measurement.from_json(json.loads(json.dumps(measurement.to_json()))) == measurement
