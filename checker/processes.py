@@ -37,8 +37,12 @@ def managed_process(
     stdout: int | IO[Any] | None = None,
     stderr: int | IO[Any] | None = None,
     cwd: str | None = None,
+    measured: bool = True,
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """Start `argv` (an argument list, never a shell string) and end it and all its descendants on exit."""
+    """Start `argv` (an argument list, never a shell string) and end it and all its descendants on exit.
+
+    `measured=False` is for load started beside a measurement (the accuracy benchmark's CPU hogs): it is
+    torn down the same way, but counts as the rest of the machine, not as this run."""
     token = uuid.uuid4().hex
     child_env = dict(os.environ if env is None else env)
     child_env[TOKEN_VARIABLE] = token
@@ -52,7 +56,8 @@ def managed_process(
         start_new_session=True,
         preexec_fn=_die_with_parent(),
     )
-    _ACTIVE_TOKENS.add(token)
+    if measured:
+        _ACTIVE_TOKENS.add(token)
     try:
         yield proc
     finally:

@@ -52,3 +52,13 @@ def test_a_process_that_ignores_sigterm_is_killed() -> None:
         assert proc.stdout is not None and proc.stdout.readline().strip() == b"ready"
     assert proc.returncode == -9
     assert time.monotonic() - started < 30
+
+
+def test_load_beside_a_measurement_counts_as_the_rest_of_the_machine() -> None:
+    from checker.machine import sample_others
+
+    sleeper = [sys.executable, "-c", "import time; time.sleep(60)"]
+    with managed_process(sleeper, measured=False) as load, managed_process(sleeper) as own:
+        counted = {pid for pid, _ in sample_others().others_cpu_s}
+        assert load.pid in counted  # the rest of the machine
+        assert own.pid not in counted  # a process of this run
