@@ -18,8 +18,8 @@ the three things that really limit a burst, each where it leaves its mark, and t
   cores rather than queue, so for them the queue model above is not used.
 
 When none of them shows, nothing limited the burst: the estimate is N. That conclusion needs requests to
-have overlapped inside the app in the first place, so `overlap` (how many could have been in the app at
-once had none waited) is reported for the verdict's measurability check.
+have been served together in the first place, so `overlap` (the most in service at once) is reported for
+the verdict's measurability check: a limit of k shows only where more than k were served together.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ class AllowedConcurrency:
     server_cap: int | None  # a pool or per-request processes in front of the app
     cpu_parallelism: float | None  # CPU-bound handlers: cores' worth of handler CPU during the burst
     queued_share: float  # share of requests that queued inside the app
-    overlap: int  # most requests that could have been in the app at once had none waited
+    overlap: int  # most requests in service at once (the last alone_s of each one's time inside the app)
     finished_one_by_one: bool  # exits came one service time apart (a lock), not bunched (the GIL)
 
 
@@ -168,6 +168,6 @@ def allowed_concurrency(timings: Sequence[ServerTiming], alone_s: float, cpu_bou
         server_cap=cap,
         cpu_parallelism=cpu,
         queued_share=sum(queued(t, alone_s) for t in timings) / n,
-        overlap=admitted_concurrency([(t.enter_s, t.enter_s + alone_s) for t in timings]),
+        overlap=admitted_concurrency([(max(t.enter_s, t.exit_s - alone_s), t.exit_s) for t in timings]),
         finished_one_by_one=finished_one_by_one(timings, alone_s),
     )

@@ -29,12 +29,17 @@ def test_nothing_limits_a_concurrent_burst() -> None:
     assert (allowed.value, allowed.limited_by, allowed.overlap) == (N, "nothing", N)
 
 
+def test_waiting_requests_are_not_counted_as_served_together() -> None:
+    # A semaphore of 3 admits 20 requests into the app, but never serves more than 3 at once.
+    assert estimate(tl.queue_in_app(N, S, 3)).overlap == 3
+
+
 def test_overhead_that_staggers_entries_is_not_charged_to_the_app() -> None:
     # The accept loop lets one request in every 2 ms: at most 10 of 20-ms requests are ever inside together,
     # yet none waited for anything: the app and server allowed all of them.
     allowed = estimate(tl.thread_per_request(N, S, stagger_s=0.002))
     assert allowed.value == N and allowed.limited_by == "nothing"
-    assert allowed.overlap == 10
+    assert allowed.overlap in (10, 11)  # 20-ms requests entering 2 ms apart: about 10 in service at once
 
 
 @pytest.mark.parametrize("k", [1, 2, 3, 4, 8])
@@ -111,8 +116,8 @@ def test_a_burst_that_never_overlapped_cannot_prove_concurrency() -> None:
     figures = summarize(tl.measure(tl.thread_per_request(N, S, stagger_s=1.5 * S), S), 200)
     judgement = judge(figures, 0.8 * N, None, "concurrent")
     assert judgement.verdict == "error"
-    assert judgement.reason.startswith("the burst did not test concurrency: the requests reached the app so far")
-    assert "at most 1 could have overlapped" in judgement.reason
+    assert judgement.reason.startswith("the burst did not test concurrency: at most 1 of its requests were served")
+    assert "fewer than the 10 that concurrent needs" in judgement.reason
     assert judge(figures, 1.0, None, ">= 1").verdict == "pass"  # one at a time needs no proof
 
 
@@ -145,11 +150,3 @@ def test_one_at_a_time_is_a_lock_only_if_requests_left_one_by_one() -> None:
     assert app_limit([t.server for t in uneven], S) is None  # type: ignore[misc]
     assert estimate(uneven).limited_by != "app"
     assert estimate(tl.queue_in_app(N, S, 1)).limited_by == "app"
-
-
-def test_a_missed_minimum_on_a_busy_machine_is_not_failed() -> None:
-    busy = replace(tl.measure(tl.worker_pool(N, S, 2), S), others_cpu_cores=1.8)
-    judgement = judge(summarize(busy, 200), 4, None, ">= 4")
-    assert judgement.verdict == "error" and "other processes used 1.8 CPU cores" in judgement.reason
-    # A maximum met by a sleeping handler still stands: load cannot make a pool of 2 look like one.
-    assert judge(summarize(busy, 200), None, 2.5, "<= 2.5").verdict == "pass"
