@@ -9,7 +9,8 @@ the three things that really limit a burst, each where it leaves its mark, and t
   than alone because they wait their turn. Each request's service is the last `alone_s` of its time in the
   app; while some requests queue, the number in service at once is the app's limit k (1 for a lock).
   Waits shorter than half a service time are noise (GIL hand-offs, scheduling), not a queue; and a queue
-  keeps the app busy, so "waiting" while the app sat idle is the machine's slowness, not a queue.
+  keeps the app busy at a steady level, so "waiting" while the app sat idle, or beside a ragged number in
+  service, is the machine's slowness, not a queue.
 - a cap in the server in front of the app: a pool of workers that every request had to pass through (the
   same workers served several requests, and all of them were busy at once), or a process forked per
   request with at most k alive: k is the most requests that were inside the app at the same time.
@@ -49,6 +50,11 @@ CPU_BOUND_SHARE = 0.5
 # service time or more: behind a lock every gap is one service time (measured: 100%); under the GIL requests
 # progress together and bunch up at the end (measured: 33-90%).
 ONE_BY_ONE_SHARE = 0.95
+# A queue serves a steady number while others wait (a lock 1, a semaphore of k always k: measured p50 =
+# p90); scheduling noise that pushed some requests past the tolerance leaves a ragged level instead
+# (measured p50 14-22, p90 28-40 for a healthy app at 5 ms x 50). The 90th percentile of the level may
+# exceed the median by at most this share of it, or by one request.
+STEADY_LEVEL_SLACK = 0.25
 # An app limit below this is "one at a time" (the same bound as `expect: serialized`).
 ONE_AT_A_TIME_MAX = 1.5
 
@@ -98,23 +104,37 @@ def app_limit(timings: Sequence[ServerTiming], alone_s: float) -> float | None:
     events.sort(key=lambda e: (e[0], e[1] + e[2]))  # ends before starts at the same instant
     queue = serving = 0
     last = events[0][0]
-    congested_s = served_s = idle_s = 0.0
+    levels: list[tuple[int, float]] = []  # (number in service, for how long) while someone queued
     for when, dq, ds in events:
-        if queue > 0:
-            congested_s += when - last
-            served_s += serving * (when - last)
-            idle_s += (when - last) if serving == 0 else 0.0
+        if queue > 0 and when > last:
+            levels.append((serving, when - last))
         queue += dq
         serving += ds
         last = when
+    congested_s = sum(duration for _, duration in levels)
+    idle_s = sum(duration for level, duration in levels if level == 0)
     if congested_s <= 0 or idle_s > QUEUE_IDLE_SHARE_MAX * congested_s:
         return None
-    limit = served_s / congested_s
+    median, high = _level_at(levels, 0.5), _level_at(levels, 0.9)
+    if high > median + max(1.0, STEADY_LEVEL_SLACK * median):
+        return None
+    limit = sum(level * duration for level, duration in levels) / congested_s
     # One at a time is a lock only if the requests left it one service time apart; delays that the machine
     # added (forks and wake-ups under load) leave them bunched and uneven instead.
     if limit < ONE_AT_A_TIME_MAX and not finished_one_by_one(timings, alone_s):
         return None
     return limit
+
+
+def _level_at(levels: list[tuple[int, float]], fraction: float) -> int:
+    """The level that `levels` (level, duration) stay at or below for `fraction` of their total time."""
+    total = sum(duration for _, duration in levels)
+    passed = 0.0
+    for level, duration in sorted(levels):
+        passed += duration
+        if passed >= fraction * total:
+            return level
+    return max(level for level, _ in levels)
 
 
 def server_cap(timings: Sequence[ServerTiming]) -> int | None:
