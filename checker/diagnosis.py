@@ -27,6 +27,8 @@ def diagnose(figures: AttemptFigures, cpu_cores: int) -> str:
         return cpu
     if allowed.limited_by == "server" and allowed.server_cap is not None:
         cap = allowed.server_cap
+        if server.processes == n:
+            return f"concurrency is capped at {cap}: the server forks a process per request, at most {cap} at once"
         return f"concurrency is capped at {cap}: a pool of {cap} workers/threads in the server ({where})"
     if allowed.limited_by == "app" and allowed.app_limit is not None:
         inside = server.admitted_concurrency

@@ -81,3 +81,8 @@ def test_client_side_only_never_guesses_the_cause() -> None:
     assert diagnose(serial, 2).startswith("requests ran one after another (client-side figures only")
     capped = client_only(tuple(RequestTiming(tl.T0, tl.T0 + (i // 3 + 1) * S, 200, None) for i in range(N)))
     assert diagnose(capped, 2).startswith("concurrency is capped at about 3 (client-side figures only")
+
+
+def test_a_process_per_request_server_is_named_as_such() -> None:
+    text = diagnose(figures(tl.process_per_request(N, S, 4)), 2)
+    assert text == "concurrency is capped at 4: the server forks a process per request, at most 4 at once"

@@ -58,7 +58,7 @@ EXPECTED: dict[str, dict[str, tuple[tuple[float, float], str]]] = {
     "sleep": {
         "serial": (ONE, SERIAL_SERVER),
         "threaded": (ALL, NOTHING),
-        "forked4": (around(4), "capped at 4"),
+        "forked4": (around(4), "forks a process per request, at most 4"),
         "sync1": (ONE, SERIAL_SERVER),
         "sync4": (around(4), POOL),
         "gthread4": (around(4), POOL),
@@ -67,7 +67,10 @@ EXPECTED: dict[str, dict[str, tuple[tuple[float, float], str]]] = {
     "lock": {
         "serial": (ONE, SERIAL_SERVER),
         "threaded": (ONE, LOCK),
-        "forked4": (around(4), "capped at 4"),  # one lock per process: the processes still overlap
+        "forked4": (
+            around(4),
+            "forks a process per request, at most 4",
+        ),  # one lock per process: the processes still overlap
         "sync1": (ONE, SERIAL_SERVER),
         "sync4": (around(4), POOL),
         "gthread4": (ONE, LOCK),
@@ -76,7 +79,7 @@ EXPECTED: dict[str, dict[str, tuple[tuple[float, float], str]]] = {
     "sem3": {  # the app lets 3 run at once, per process
         "serial": (ONE, SERIAL_SERVER),
         "threaded": (around(3), APP_CAP),
-        "forked4": (around(4), "capped at 4"),
+        "forked4": (around(4), "forks a process per request, at most 4"),
         "sync1": (ONE, SERIAL_SERVER),
         "sync4": (around(4), POOL),
         "gthread4": (around(3), APP_CAP),
