@@ -286,7 +286,7 @@ def busy_machine(figures: AttemptFigures) -> str | None:
     others = figures.others_cpu_cores
     if share is None:
         return None
-    if share >= CPU_SENSITIVE_SHARE and others is not None and machine_busy(others):
+    if share >= CPU_SENSITIVE_SHARE and machine_busy(others):
         return (
             f"the machine is busy: other processes used {others:.1f} CPU cores while burstcheck measured, and this "
             f"handler needs the CPU ({share:.0%} of a core when served alone), so how many ran in parallel says "
@@ -337,12 +337,20 @@ def unmeasurable(figures: AttemptFigures, low: float | None, high: float | None,
     return None
 
 
+def failed_requests(figures: AttemptFigures) -> str | None:
+    """'k of n requests failed; first: ...' when a calibration or burst request failed; None when none did."""
+    if not figures.errors:
+        return None
+    first = figures.first_calibration_error or next(b.first_error for b in figures.bursts if b.first_error)
+    total = figures.calibration_requests + sum(b.requests for b in figures.bursts)
+    return f"{figures.errors} of {total} requests failed; first: {first}"
+
+
 def judge(figures: AttemptFigures, low: float | None, high: float | None, expected: str) -> Judgement:
     """pass / fail / error for one attempt, with a one-line reason that a person can act on."""
-    if figures.errors:
-        first = figures.first_calibration_error or next(b.first_error for b in figures.bursts if b.first_error)
-        total = figures.calibration_requests + sum(b.requests for b in figures.bursts)
-        return Judgement("error", f"{figures.errors} of {total} requests failed; first: {first}")
+    failed = failed_requests(figures)
+    if failed is not None:
+        return Judgement("error", failed)
     problem = unmeasurable(figures, low, high, expected)
     if problem is not None:
         return Judgement("error", problem)

@@ -17,11 +17,11 @@ OLDEST_SUPPORTED = (3, 9)  # what burstcheck's server entry (checker/app_server/
 PROBE_TIMEOUT_S = 30.0
 # Set by the GitHub Action to the job's python: the default when the config names no interpreter.
 DEFAULT_VARIABLE = "BURSTCHECK_DEFAULT_PYTHON"
-# One probe per interpreter: its version, its real path, and which of the server packages it can import.
+# One probe per interpreter: its version, and which of the server packages it can import.
 PROBE = """
 import importlib.util, json, sys
 names = json.loads(sys.argv[1])
-print(json.dumps({"version": list(sys.version_info[:2]), "executable": sys.executable,
+print(json.dumps({"version": list(sys.version_info[:2]),
                   "missing": [n for n in names if importlib.util.find_spec(n) is None]}))
 """
 

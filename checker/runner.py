@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from checker.analysis import Verdict, judge, request_problem, summarize
+from checker.analysis import Verdict, failed_requests, judge, summarize
 from checker.config import AnyMode, Burst, CommandMode, Endpoint
 from checker.config_file import LoadedConfig
 from checker.diagnosis import diagnose
@@ -118,10 +118,9 @@ def _control(loaded: LoadedConfig, mode: AnyMode, server: RunningServer, measure
     if path is None or not isinstance(mode, CommandMode):
         return None
     control, _ = measure(server.base_url, Endpoint(path=path), loaded.config.burst)
-    timings = [*control.calibration, *(t for b in control.bursts for t in b)]
-    problems = [p for p in (request_problem(t, 200) for t in timings) if p is not None]
-    if problems:
-        raise RunError(f"control_path {path}: {len(problems)} of {len(timings)} requests failed; first: {problems[0]}")
+    failed = failed_requests(summarize(control, 200))
+    if failed is not None:
+        raise RunError(f"control_path {path}: {failed}")
     return control
 
 

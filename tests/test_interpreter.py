@@ -94,7 +94,7 @@ def test_the_probe_reports_version_and_missing_packages(tmp_path: Path) -> None:
 
 
 def test_an_interpreter_older_than_3_9_is_refused_by_name(tmp_path: Path) -> None:
-    old = executable(tmp_path / "py38", """echo '{"version": [3, 8], "executable": "x", "missing": []}'""")
+    old = executable(tmp_path / "py38", """echo '{"version": [3, 8], "missing": []}'""")
     with pytest.raises(RunError, match=r"is Python 3\.8; burstcheck serves apps on Python 3\.9 or newer"):
         probe(Interpreter(str(old), "python: in the config"), [], tmp_path)
 
