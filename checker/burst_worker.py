@@ -38,6 +38,7 @@ from checker.app_server.serve import SERVER_TIMING_HEADER
 from checker.timings import BurstJob, RequestTiming, ServerTiming, WorkerOutput
 
 ERROR_TEXT_LIMIT = 300
+BODY_CHUNK_BYTES = 256 * 1024  # read size when draining a response body; memory per request stays this small
 # The gate opens when every request is connected and held, or after this long: a server that accepts
 # one connection at a time (threaded=False) leaves the rest in its listen backlog, and past the backlog's
 # size connects stall in the kernel's SYN retries; those requests are then sent as soon as they connect.
@@ -130,6 +131,7 @@ class TimingAdapter(HTTPAdapter):
         self.arrived = False
         self.sent_s: float | None = None
         self.done_s: float | None = None
+        self.body_bytes = 0
         connection = functools.partial(HeldConnection, gate=gate, adapter=self)
         pool = type("HeldPool", (HTTPConnectionPool,), {"ConnectionCls": connection})
         self.poolmanager.pool_classes_by_scheme = {"http": pool}
@@ -146,9 +148,14 @@ class TimingAdapter(HTTPAdapter):
             sock.sendall(data)
 
     def send(self, request: Any, *args: Any, **kwargs: Any) -> requests.Response:
+        kwargs["stream"] = True  # requests' Session passes everything by keyword
         try:
             response = super().send(request, *args, **kwargs)
-            _ = response.content  # the body belongs to the timed span
+            # The body belongs to the timed span, but is counted and dropped, never kept or decoded: N large
+            # bodies would fill the client's memory, and a body that does not decode is still an answer.
+            for chunk in response.raw.stream(BODY_CHUNK_BYTES, decode_content=False):
+                self.body_bytes += len(chunk)
+            response._content = b""
             return response
         finally:
             self.done_s = time.monotonic()
@@ -180,6 +187,7 @@ def _record(adapter: TimingAdapter, response: requests.Response | None, error: B
         status=response.status_code if response is not None else None,
         error=f"{type(error).__name__}: {error}"[:ERROR_TEXT_LIMIT] if error is not None else None,
         server=_server_timing(response),
+        body_bytes=adapter.body_bytes,
     )
 
 
@@ -187,10 +195,12 @@ def _request_kwargs(job: BurstJob) -> dict[str, Any]:
     # Connection: close gives every request its own connection, as in a burst of separate clients, and
     # keeps an idle keep-alive connection from holding a single-threaded server.
     headers = {**job.headers, "Connection": "close"}
-    return {"headers": headers, "data": job.body, "timeout": job.timeout_s, "allow_redirects": False}
+    body = job.body.encode() if job.body is not None else None  # as UTF-8: http.client would try Latin-1
+    return {"headers": headers, "data": body, "timeout": job.timeout_s, "allow_redirects": False}
 
 
-def one_request(job: BurstJob) -> RequestTiming:
+def one_request(job: BurstJob) -> tuple[RequestTiming, bool]:
+    """One request alone; True when it timed out."""
     session, adapter = _session(Gate(1))
     response, error = None, None
     try:
@@ -199,11 +209,12 @@ def one_request(job: BurstJob) -> RequestTiming:
         error = exc
     finally:
         session.close()
-    return _record(adapter, response, error)
+    return _record(adapter, response, error), isinstance(error, requests.Timeout)
 
 
-def burst(job: BurstJob) -> tuple[RequestTiming, ...]:
-    """N requests released together at the gate; grequests runs them, one greenlet each."""
+def burst(job: BurstJob) -> tuple[tuple[RequestTiming, ...], bool]:
+    """N requests released together at the gate; grequests runs them, one greenlet each. True when one of
+    them timed out."""
     gate = Gate(job.requests)
     sessions = [_session(gate, (i // CONNECT_WAVE) * CONNECT_PAUSE_S) for i in range(job.requests)]
     pending = [
@@ -216,19 +227,39 @@ def burst(job: BurstJob) -> tuple[RequestTiming, ...]:
     )
     for session, _ in sessions:
         session.close()
-    return records
+    timed_out = any(isinstance(getattr(req, "exception", None), requests.Timeout) for req in pending)
+    return records, timed_out
 
 
 def run(job: BurstJob) -> WorkerOutput:
-    calibration = tuple(one_request(job) for _ in range(job.calibration_requests))
-    one_request(job)  # untimed warm-up: wake the server (lazy imports, pools) before the bursts
-    bursts = []
-    for number in range(job.repeats):
-        if number:
+    """Calibration, a warm-up, then the bursts. At the first request that times out the worker stops: a
+    hanging handler would otherwise cost every remaining request's timeout."""
+    calibration: list[RequestTiming] = []
+    bursts: list[tuple[RequestTiming, ...]] = []
+    timed_out: str | None = None
+    for number in range(1, job.calibration_requests + 1):
+        timing, late = one_request(job)
+        calibration.append(timing)
+        if late:
+            timed_out = f"calibration request {number}"
+            break
+    if timed_out is None:
+        _, late = one_request(job)  # untimed warm-up: wake the server (lazy imports, pools) before the bursts
+        timed_out = "the warm-up request" if late else None
+    for number in range(1, job.repeats + 1):
+        if timed_out is not None:
+            break
+        if number > 1:
             gevent.sleep(job.requests * SETTLE_PER_REQUEST_S)
-        bursts.append(burst(job))
-    peak_rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return WorkerOutput(calibration=calibration, bursts=tuple(bursts), client_peak_rss_kib=peak_rss_kib)
+        records, late = burst(job)
+        bursts.append(records)
+        timed_out = f"burst {number}" if late else None
+    return WorkerOutput(
+        calibration=tuple(calibration),
+        bursts=tuple(bursts),
+        client_peak_rss_kib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        timed_out=timed_out,
+    )
 
 
 def main() -> int:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import math
 import signal
 import sys
 from pathlib import Path
 from types import FrameType
 
-from checker import __version__, commands
-from checker.errors import EXIT_INTERRUPTED, EXIT_TERMINATED, ConfigError, FatalError, Terminated
+from checker import __version__, commands, crash_log
+from checker.errors import EXIT_COULD_NOT_RUN, EXIT_INTERRUPTED, EXIT_TERMINATED, FatalError, Terminated
+from checker.results import STOPPED_BY
+from checker.text import printable
 
 DESCRIPTION = """\
 Prove that a Python web app still serves requests concurrently.
@@ -23,6 +26,16 @@ exit codes: 0 all expectations met, 1 an expectation failed, 2 config or usage e
             3 could not run (server did not boot, requests failed, the machine could not measure),
             130 interrupted (Ctrl-C), 143 terminated (SIGTERM)
 """
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more seconds: {text!r}")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -49,6 +62,14 @@ def _parser() -> argparse.ArgumentParser:
         "a .venv beside the config, an active virtualenv, burstcheck's own)",
     )
     run.add_argument(
+        "--deadline",
+        type=_seconds,
+        default=commands.DEFAULT_DEADLINE_S,
+        metavar="SECONDS",
+        help=f"end the run after this long as 'could not run', reporting what it measured"
+        f" (default: {commands.DEFAULT_DEADLINE_S:g}; 0: none)",
+    )
+    run.add_argument(
         "--quick",
         action="store_true",
         help=f"one burst per mode and {commands.QUICK_CALIBRATION_REQUESTS} calibration requests (pre-commit hook)",
@@ -67,43 +88,54 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+def _stop(signum: int, frame: FrameType | None) -> None:
+    """The first Ctrl-C or SIGTERM stops the run; later ones (a storm of Ctrl-C, a CI runner's SIGINT then
+    SIGTERM) are ignored, so that they cannot cut the teardown or the reports short."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
     raise Terminated()
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    # SIGTERM (a cancelled CI job) unwinds like Ctrl-C, so every server is stopped on the way out.
-    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    previous = {signum: signal.signal(signum, _stop) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
-        if args.command == "run":
-            modes = [m.strip() for m in args.modes.split(",") if m.strip()] if args.modes else None
-            return commands.run(
-                args.config,
-                modes=modes,
-                json_path=args.json,
-                junit_path=args.junit,
-                quiet=args.quiet,
-                is_quick=args.quick,
-                python=args.python,
-            )
-        if args.command == "demo":
-            return commands.demo(json_path=args.json, junit_path=args.junit, quiet=args.quiet)
-        return commands.schema()
+        return _dispatch(args)
     except FatalError as exc:
-        if isinstance(exc, ConfigError):
-            for line in commands.config_error_annotations(exc):
-                print(line, flush=True)
-        print(f"burstcheck: {exc}", file=sys.stderr)
+        print(f"burstcheck: {printable(str(exc))}", file=sys.stderr)
         return exc.return_code
     except KeyboardInterrupt:
-        print("burstcheck: interrupted; servers stopped", file=sys.stderr)
+        print(f"burstcheck: {STOPPED_BY['interrupted']}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Terminated:
-        print("burstcheck: terminated; servers stopped", file=sys.stderr)
+        print(f"burstcheck: {STOPPED_BY['terminated']}", file=sys.stderr)
         return EXIT_TERMINATED
+    except Exception as exc:  # never a bare traceback: a bug is logged and exits 3, not 1 ("expectation failed")
+        print(f"burstcheck: {crash_log.record(exc)}", file=sys.stderr)
+        return EXIT_COULD_NOT_RUN
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "run":
+        modes = [m.strip() for m in args.modes.split(",") if m.strip()] if args.modes else None
+        return commands.run(
+            args.config,
+            modes=modes,
+            json_path=args.json,
+            junit_path=args.junit,
+            quiet=args.quiet,
+            is_quick=args.quick,
+            python=args.python,
+            deadline_s=args.deadline or None,
+        )
+    if args.command == "demo":
+        return commands.demo(json_path=args.json, junit_path=args.junit, quiet=args.quiet)
+    return commands.schema()
 
 
 if __name__ == "__main__":

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
+import time
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
+from checker import crash_log
 from checker.config import Config
 from checker.config_file import LoadedConfig, load_config
-from checker.errors import EXIT_COULD_NOT_RUN, EXIT_EXPECTATION_FAILED, EXIT_OK, ConfigError
+from checker.errors import EXIT_COULD_NOT_RUN, EXIT_OK, ConfigError, FatalError, Terminated
 from checker.interpreter import Interpreter, own
-from checker.reports import console, github, json_report, junit
-from checker.results import RunReport
+from checker.reports.outputs import Targets, write_all
+from checker.results import STOPPED_BY, Ending, RunReport
 from checker.runner import Progress, run_check, select_modes
 
-EXIT_FOR_VERDICT = {"pass": EXIT_OK, "fail": EXIT_EXPECTATION_FAILED, "error": EXIT_COULD_NOT_RUN}
+# A run that has not ended after this long ends as "could not run" with what it measured: a hang must not
+# hold a CI job until the job's own timeout (six hours on GitHub) kills it without a report.
+DEFAULT_DEADLINE_S = 1800.0
 # --quick (the pre-commit hook): one burst per mode and a short calibration; a miss is still re-measured.
 QUICK_REPEATS = 1
 QUICK_CALIBRATION_REQUESTS = 2
@@ -51,14 +55,33 @@ def run(
     quiet: bool = False,
     is_quick: bool = False,
     python: str | Interpreter | None = None,
+    deadline_s: float | None = DEFAULT_DEADLINE_S,
 ) -> int:
-    loaded = load_config(config_path)
-    if is_quick:
-        loaded = quick(loaded)
-    selected = select_modes(loaded, modes)
-    report = run_check(loaded, selected, _progress_printer(quiet), python=python)
-    _write_reports(report, json_path, junit_path)
-    return EXIT_FOR_VERDICT[report.verdict]
+    """Check a config and write every report however the run ends: a config error, a deadline, Ctrl-C."""
+    started = time.monotonic()
+
+    def stopped(ending: Ending, problem: str, **more: Any) -> RunReport:
+        return RunReport(str(config_path), (), time.monotonic() - started, 0, ending=ending, problem=problem, **more)
+
+    try:
+        loaded = load_config(config_path)
+        if is_quick:
+            loaded = quick(loaded)
+        selected = select_modes(loaded, modes)
+        report = run_check(loaded, selected, _progress_printer(quiet), python=python, deadline_s=deadline_s)
+    except ConfigError as exc:
+        report = stopped("config_error", str(exc), config_problems=exc.problems if exc.file else ())
+    except FatalError as exc:
+        report = stopped("could_not_run", str(exc))
+    except KeyboardInterrupt:
+        report = stopped("interrupted", STOPPED_BY["interrupted"])
+    except Terminated:
+        report = stopped("terminated", STOPPED_BY["terminated"])
+    except Exception as exc:  # a bug in burstcheck; the runner catches its own, this is what is left
+        report = stopped("internal_error", crash_log.record(exc))
+    unwritten = write_all(report, Targets(json_path, junit_path))
+    # A report that could not be written is a run that did not do its job; it never hides a fail or an error.
+    return EXIT_COULD_NOT_RUN if unwritten and report.exit_code == EXIT_OK else report.exit_code
 
 
 def demo(*, json_path: Path | None, junit_path: Path | None = None, quiet: bool = False) -> int:
@@ -72,49 +95,3 @@ def demo(*, json_path: Path | None, junit_path: Path | None = None, quiet: bool 
 def schema() -> int:
     print(json.dumps(Config.model_json_schema(), indent=2))
     return EXIT_OK
-
-
-def _write_file(path: Path, text: str, what: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot write the {what} to {path}: {exc}") from None
-
-
-def _write_reports(report: RunReport, json_path: Path | None, junit_path: Path | None) -> None:
-    print(console.render(report), flush=True)
-    if json_path is not None:
-        _write_file(json_path, json.dumps(json_report.render(report), indent=2) + "\n", "JSON report")
-    if junit_path is not None:
-        _write_file(junit_path, junit.render(report), "JUnit report")
-    _report_to_github(report, json_path)
-
-
-def workspace_relative(path: str) -> str:
-    """Annotations must name files relative to the checkout to show on a pull request's diff."""
-    workspace = os.environ.get("GITHUB_WORKSPACE")
-    if not workspace:
-        return path
-    return os.path.relpath(Path(path).resolve(), Path(workspace).resolve())
-
-
-def _report_to_github(report: RunReport, json_path: Path | None) -> None:
-    """Only inside GitHub Actions: annotations, the job summary, step outputs."""
-    if os.environ.get("GITHUB_ACTIONS") == "true":
-        for line in github.failure_annotations(report, workspace_relative(report.config_path)):
-            print(line, flush=True)
-    if summary := os.environ.get("GITHUB_STEP_SUMMARY"):
-        with open(summary, "a", encoding="utf-8") as out:
-            out.write(github.summary_markdown(report))
-    if output := os.environ.get("GITHUB_OUTPUT"):
-        values = github.outputs(report, str(json_path.resolve()) if json_path else None)
-        with open(output, "a", encoding="utf-8") as out:
-            out.writelines(f"{key}={value}\n" for key, value in values.items())
-
-
-def config_error_annotations(error: ConfigError) -> list[str]:
-    if os.environ.get("GITHUB_ACTIONS") != "true" or error.file is None:
-        return []
-    file = workspace_relative(error.file)
-    return [github.annotation("error", file, line, "burstcheck: invalid config", text) for line, text in error.problems]

@@ -5,10 +5,13 @@ Field descriptions double as the JSON schema (`burstcheck schema`) and the READM
 
 from __future__ import annotations
 
+import re
 import shlex
+import string
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -30,22 +33,66 @@ SERIALIZED_MAX_CONCURRENCY = 1.5
 CONCURRENT_MIN_FRACTION = 0.8
 
 ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+# A request path as it goes on the request line: no whitespace or control characters (write %20 for a space).
+REQUEST_PATH = re.compile(r"^/[^\s\x00-\x1f\x7f]*$")
+# RFC 9110 token: what a header name may hold; anything else is refused by the HTTP client at run time.
+HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+# Control characters other than tab; in a header value they end the header (CR/LF) or are refused.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+COMMAND_PLACEHOLDERS = ("host", "port", "python")
 
 
 class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN and infinity pass every bound check in pydantic's eyes; no field of a config means either.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("contains a NUL character")
+    return value
+
+
+NoNul = Annotated[str, AfterValidator(_no_nul)]
+
+
+def _request_path(value: str) -> str:
+    if not REQUEST_PATH.match(value):
+        raise ValueError("a path starts with '/' and holds no spaces or control characters (write %20 for a space)")
+    return value
+
+
+RequestPath = Annotated[str, AfterValidator(_request_path)]
 
 
 class Endpoint(StrictModel):
     """One HTTP request that each burst sends N times at once."""
 
-    path: str = Field(pattern=r"^/", description="Request path, starting with '/', e.g. /slow?n=1.")
+    path: RequestPath = Field(description="Request path, starting with '/', e.g. /slow?n=1 (no spaces: write %20).")
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] = Field(
         "GET", description="HTTP method."
     )
     headers: dict[str, str] = Field(default_factory=dict, description="Extra request headers.")
-    body: str | None = Field(None, description="Request body, sent as is.")
+    body: str | None = Field(None, description="Request body, sent as UTF-8.")
     expect_status: int = Field(200, ge=100, le=599, description="Status every response must have.")
+
+    @field_validator("headers")
+    @classmethod
+    def _sendable_headers(cls, headers: dict[str, str]) -> dict[str, str]:
+        for name, value in headers.items():
+            if not HEADER_NAME.match(name):
+                raise ValueError(f"header name {name!r} may hold only letters, digits and !#$%&'*+-.^_`|~")
+            if CONTROL_CHARACTERS.search(value):
+                raise ValueError(f"header {name}: the value holds a control character (CR, LF, ...)")
+            if value != value.strip(" \t"):
+                raise ValueError(f"header {name}: the value starts or ends with whitespace")
+            try:
+                value.encode("latin-1")
+            except UnicodeEncodeError:
+                raise ValueError(
+                    f"header {name}: HTTP header values are Latin-1; percent-encode other text ({value!r})"
+                ) from None
+        return headers
 
     @property
     def label(self) -> str:
@@ -124,10 +171,10 @@ class ModeBase(StrictModel):
         le=60_000,
         description="Sleep this long in burstcheck's middleware before the app runs (overrides the global one).",
     )
-    python: str | None = Field(
+    python: NoNul | None = Field(
         None, min_length=1, description="The app's interpreter for this mode (overrides python:)."
     )
-    env: dict[Annotated[str, Field(pattern=ENV_NAME)], str] = Field(
+    env: dict[Annotated[str, Field(pattern=ENV_NAME)], NoNul] = Field(
         default_factory=dict, description="Environment variables for this mode's server, on top of the config's env:."
     )
 
@@ -193,6 +240,25 @@ def fill_command(template: str, *, host: str, port: int, python: str) -> list[st
     return [word.format(host=host, port=port, python=python) for word in shlex.split(template)]
 
 
+def _command_problem(template: str) -> str | None:
+    """Why `template` cannot be filled in, or None. Only bare placeholders: a format spec such as
+    {port:>2000000000} would be obeyed."""
+    if "\x00" in template:
+        return "the command contains a NUL character"
+    try:
+        words = shlex.split(template)
+        for word in words:
+            for _, field, spec, conversion in string.Formatter().parse(word):
+                if field is not None and (field not in COMMAND_PLACEHOLDERS or spec or conversion):
+                    braces = "{" + field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+                    return f"unknown placeholder {braces}; placeholders are {{host}}, {{port}}, {{python}}"
+    except ValueError as exc:
+        return f"cannot read this command ({exc}); write literal braces as {{{{ and }}}}"
+    if not words:
+        return "the command is empty"
+    return None
+
+
 class CommandMode(ModeBase):
     """Any server started by a command; client-side figures only (burstcheck cannot wrap its app)."""
 
@@ -206,14 +272,11 @@ class CommandMode(ModeBase):
     @field_validator("command")
     @classmethod
     def _has_port(cls, value: str) -> str:
+        problem = _command_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
         if "{port}" not in value:
             raise ValueError("the command must contain {port}, so the server listens where burstcheck looks")
-        try:
-            fill_command(value, host="", port=0, python="")
-        except (KeyError, IndexError, ValueError) as exc:
-            raise ValueError(
-                f"cannot use this command ({exc}); placeholders are {{host}}, {{port}}, {{python}}"
-            ) from None
         return value
 
     @property
@@ -227,7 +290,7 @@ AnyMode = WerkzeugMode | GunicornMode | WaitressMode | CommandMode
 def _server_of(value: Any) -> str | None:
     if isinstance(value, dict):
         server = value.get("server", "werkzeug")
-        return server if isinstance(server, str) else None
+        return server if isinstance(server, str) else repr(server)  # not a name: reported as unknown
     return getattr(value, "server", None)
 
 
@@ -249,18 +312,18 @@ class Config(StrictModel):
         " ('module:create_app(\"prod\", debug=False)'), or a Django project's 'mysite.wsgi:application'"
         " (not needed by command modes).",
     )
-    python: str | None = Field(
+    python: NoNul | None = Field(
         None,
         min_length=1,
         description="The interpreter of the app's environment: a path relative to this file"
         " ('.venv/bin/python') or a command on PATH. Default: a .venv beside this file, else an active"
         " virtualenv that is not burstcheck's own, else burstcheck's interpreter.",
     )
-    env: dict[Annotated[str, Field(pattern=ENV_NAME)], str] = Field(
+    env: dict[Annotated[str, Field(pattern=ENV_NAME)], NoNul] = Field(
         default_factory=dict,
         description="Environment variables for every server, e.g. DJANGO_SETTINGS_MODULE: mysite.settings.",
     )
-    app_dir: str | None = Field(
+    app_dir: NoNul | None = Field(
         None, description="Folder to import the app from, relative to the config file (default: its folder)."
     )
     endpoints: list[Endpoint] = Field(min_length=1, description="Endpoints to burst; each is measured per mode.")
@@ -273,9 +336,8 @@ class Config(StrictModel):
         description="Sleep this long in burstcheck's middleware before the app runs, so that a server's own"
         " serialization shows even on a fast endpoint (measures the server, not locks inside the app).",
     )
-    control_path: str | None = Field(
+    control_path: RequestPath | None = Field(
         None,
-        pattern=r"^/",
         description="A path of the app that does no work (a health check). For `command` servers, which"
         " burstcheck cannot wrap, a burst to it measures the per-request overhead of client, network and server,"
         " and the verdict uses client-side C with that overhead taken out.",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +16,35 @@ from checker.errors import ConfigError
 from checker.interpreter import resolve
 
 Loc = Sequence[str | int]
+
+# A config is a few kilobytes; these bounds stop a hostile or broken file (an alias bomb, a 5000-level
+# nesting) long before parsing it costs time or Python's recursion limit. None of them binds a real config.
+MAX_CONFIG_BYTES = 1_000_000
+MAX_DEPTH = 50
+MAX_NODES = 100_000  # counted with aliases expanded, as validation would walk them
+
+
+class _ConfigLoader(yaml.SafeLoader):
+    """SafeLoader without YAML 1.1's sexagesimal numbers: `requests: 1:30` must not read as 90."""
+
+
+_ConfigLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if not tag.endswith((":int", ":float"))]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_ConfigLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:int",
+    re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$"),
+    list("-+0123456789"),
+)
+_ConfigLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+    list("-+0123456789."),
+)
 
 
 @dataclass(frozen=True)
@@ -50,7 +81,7 @@ def load_config(path: Path) -> LoadedConfig:
 def resolve_app_dir(config: Config, config_path: Path) -> Path:
     """Where the app is imported from: `app_dir`, relative to the config file's folder."""
     base = config_path.resolve().parent
-    return (base / config.app_dir).resolve() if config.app_dir else base
+    return Path(os.path.abspath(base / config.app_dir)) if config.app_dir else base
 
 
 def _parse(path: Path) -> tuple[yaml.Node, object]:
@@ -60,17 +91,68 @@ def _parse(path: Path) -> tuple[yaml.Node, object]:
         raise ConfigError(f"config file not found: {path} (pass a path: burstcheck run CONFIG)") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read config file {path}: {exc}") from None
+    if len(text) > MAX_CONFIG_BYTES:
+        raise _config_error(path, [(1, "", f"the config is larger than {MAX_CONFIG_BYTES} bytes")])
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        _check_shape(text)
+        root = yaml.compose(text, Loader=_ConfigLoader)
+        if isinstance(root, yaml.Node):
+            _check_size(root)
+        data = yaml.load(text, Loader=_ConfigLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc)
         raise _config_error(path, [(line, "", f"YAML syntax error: {problem}")]) from None
+    except _ShapeError as exc:
+        raise _config_error(path, [(exc.line, "", str(exc))]) from None
     if not isinstance(root, yaml.MappingNode) or not isinstance(data, dict):
         raise _config_error(path, [(1, "", "the config must be a YAML mapping (key: value lines)")])
     return root, data
+
+
+class _ShapeError(Exception):
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def _check_shape(text: str) -> None:
+    """Before composing (which recurses): nesting depth, and aliases that refer to their own anchor."""
+    depth = 0
+    open_anchors: list[str | None] = []
+    for event in yaml.parse(text, Loader=_ConfigLoader):
+        line = event.start_mark.line + 1 if event.start_mark is not None else 1
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _ShapeError(f"nested more than {MAX_DEPTH} levels deep", line)
+            open_anchors.append(event.anchor)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+            open_anchors.pop()
+        elif isinstance(event, yaml.AliasEvent) and event.anchor in open_anchors:
+            raise _ShapeError(f"the alias *{event.anchor} refers to a collection that contains it", line)
+
+
+def _check_size(root: yaml.Node) -> None:
+    """Nodes counted with aliases expanded (each shared node counted once per use, memoized)."""
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            total += sum(size(k) + size(v) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            total += sum(size(item) for item in node.value)
+        sizes[id(node)] = total
+        return total
+
+    if size(root) > MAX_NODES:
+        raise _ShapeError(f"the config expands to more than {MAX_NODES} values (through aliases)", 1)
 
 
 def _config_error(path: Path, problems: list[tuple[int, str, str]]) -> ConfigError:
@@ -84,8 +166,14 @@ def _config_error(path: Path, problems: list[tuple[int, str, str]]) -> ConfigErr
 
 def _semantic_problems(config: Config, app_dir: Path, config_dir: Path) -> Iterable[tuple[Loc, str]]:
     """Checks across fields (and against the disk) that one model alone cannot see."""
-    if config.app_dir is not None and not app_dir.is_dir():
-        yield ("app_dir",), f"no such folder: {app_dir}"
+    if config.app_dir is not None:
+        try:
+            if not app_dir.is_dir():
+                yield ("app_dir",), f"no such folder: {app_dir}"
+            elif not os.access(app_dir, os.R_OK | os.X_OK):
+                yield ("app_dir",), f"cannot read the folder {app_dir} (permission denied)"
+        except OSError as exc:
+            yield ("app_dir",), f"cannot use this folder: {exc.strerror or exc}"
     pythons: list[tuple[Loc, str | None]] = [(("python",), config.python)]
     pythons += [(("modes", i, "python"), m.python) for i, m in enumerate(config.modes)]
     for loc, value in pythons:
@@ -115,6 +203,8 @@ def _problem(root: yaml.Node, loc: Loc, msg: str, kind: str) -> tuple[int, str, 
     if kind == "union_tag_invalid":
         loc = (*loc, "server")
         msg = "unknown server; " + msg.split("expected tags: ", 1)[-1].join(("use one of: ", ""))
+    if kind == "union_tag_not_found":
+        msg = "each mode is a mapping with name, server and expect"
     if kind == "extra_forbidden":
         msg = "unknown key (check its spelling and indentation)"
     if msg.startswith("Value error, "):
@@ -145,20 +235,28 @@ def _locate(root: yaml.Node, loc: Loc) -> tuple[int, str]:
     return line, ".".join(names).replace(".[", "[")
 
 
-def _duplicate_keys(node: yaml.Node, path: str = "") -> Iterable[tuple[int, str, str]]:
-    """PyYAML silently keeps the last of two equal keys; a config with both is almost surely a mistake."""
-    if isinstance(node, yaml.MappingNode):
-        first: dict[str, int] = {}
-        for key, value in node.value:
-            name = f"{path}.{key.value}" if path else str(key.value)
-            line = key.start_mark.line + 1
-            if key.value in first:
-                yield line, name, f"duplicate key (first given on line {first[key.value]})"
-            first.setdefault(key.value, line)
-            yield from _duplicate_keys(value, name)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            yield from _duplicate_keys(item, f"{path}[{index}]")
+def _duplicate_keys(root: yaml.Node) -> Iterable[tuple[int, str, str]]:
+    """PyYAML silently keeps the last of two equal keys; a config with both is almost surely a mistake.
+
+    Each node is visited once: an aliased node is the same object wherever it is used."""
+    seen: set[int] = set()
+    pending: list[tuple[yaml.Node, str]] = [(root, "")]
+    while pending:
+        node, path = pending.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            first: dict[str, int] = {}
+            for key, value in node.value:
+                name = f"{path}.{key.value}" if path else str(key.value)
+                line = key.start_mark.line + 1
+                if key.value in first:
+                    yield line, name, f"duplicate key (first given on line {first[key.value]})"
+                first.setdefault(key.value, line)
+                pending.append((value, name))
+        elif isinstance(node, yaml.SequenceNode):
+            pending += [(item, f"{path}[{index}]") for index, item in enumerate(node.value)]
 
 
 def _format(path: Path, problems: list[tuple[int, str, str]]) -> str:

@@ -6,10 +6,13 @@ This module never imports gevent or grequests (they would monkey-patch the orche
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import replace
+from typing import IO
 
 from checker.config import Burst, Endpoint
 from checker.errors import RunError
@@ -19,6 +22,12 @@ from checker.timings import BurstJob, Measurement, WorkerOutput
 
 # Slack on top of the worst case the job itself allows, for starting the worker and importing gevent.
 WORKER_START_SLACK_S = 30.0
+ERROR_TAIL_LINES = 10
+OUTPUT_SHOWN_BYTES = 200
+
+
+class DeadlinePassed(RunError):
+    """The run's deadline (--deadline) passed while measuring."""
 
 
 def worker_deadline_s(burst: Burst) -> float:
@@ -27,8 +36,22 @@ def worker_deadline_s(burst: Burst) -> float:
     return (sequential + burst.repeats) * burst.timeout + WORKER_START_SLACK_S
 
 
-def measure(base_url: str, endpoint: Endpoint, burst: Burst) -> tuple[Measurement, int]:
-    """Calibrate then burst `endpoint`; returns the timings and the client's peak RSS in KiB."""
+def worker_argv() -> list[str]:
+    # Isolated mode: the user's working folder and PYTHONPATH cannot shadow the client's imports.
+    return [sys.executable, "-I", "-m", "checker.burst_worker"]
+
+
+def measure(
+    base_url: str,
+    endpoint: Endpoint,
+    burst: Burst,
+    budget_s: float | None = None,
+    *,
+    worker: Sequence[str] | None = None,
+) -> tuple[Measurement, int]:
+    """Calibrate then burst `endpoint`; returns the timings and the client's peak RSS in KiB.
+
+    `budget_s` is what is left of the run's deadline; `worker` replaces the burst client's command (tests)."""
     job = BurstJob(
         url=base_url + endpoint.path,
         method=endpoint.method,
@@ -39,21 +62,45 @@ def measure(base_url: str, endpoint: Endpoint, burst: Burst) -> tuple[Measuremen
         requests=burst.requests,
         repeats=burst.repeats,
     )
-    # Isolated mode: the user's working folder and PYTHONPATH cannot shadow the client's imports.
-    argv = [sys.executable, "-I", "-m", "checker.burst_worker"]
+    limit_s = worker_deadline_s(burst) if budget_s is None else min(budget_s, worker_deadline_s(burst))
     before = sample_others()
     with (
         tempfile.TemporaryFile() as errors,
-        managed_process(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors) as proc,
+        managed_process(worker or worker_argv(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors) as proc,
     ):
         try:
-            out, _ = proc.communicate(json.dumps(job.to_json()).encode(), timeout=worker_deadline_s(burst))
+            out, _ = proc.communicate(json.dumps(job.to_json()).encode(), timeout=limit_s)
         except subprocess.TimeoutExpired:
-            raise RunError(f"the burst client did not finish within {worker_deadline_s(burst):.0f} s") from None
+            if budget_s is not None and budget_s < worker_deadline_s(burst):
+                raise DeadlinePassed("the run's deadline passed while the burst client was measuring") from None
+            raise RunError(f"the burst client did not finish within {limit_s:.0f} s") from None
         if proc.returncode != 0:
-            errors.seek(0)
-            tail = errors.read().decode(errors="replace").strip().splitlines()[-10:]
-            raise RunError("the burst client failed:\n" + "\n".join(tail))
+            raise RunError(f"the burst client {_ended(proc.returncode)}:\n{_tail(errors)}")
     others = others_cpu_cores(before, sample_others())
-    output = WorkerOutput.from_json(json.loads(out))
+    try:
+        output = WorkerOutput.from_json(json.loads(out))
+    except (ValueError, TypeError, KeyError) as exc:
+        shown = out[:OUTPUT_SHOWN_BYTES].decode(errors="replace") or "(nothing)"
+        raise RunError(f"the burst client's output could not be read ({exc}); it wrote: {shown}") from None
+    if output.timed_out is not None:
+        raise RunError(
+            f"{output.timed_out} got no complete answer within burst.timeout ({burst.timeout:g} s);"
+            " measuring stopped there (the handler hangs, or needs a longer timeout)"
+        )
     return replace(output.measurement, others_cpu_cores=others), output.client_peak_rss_kib
+
+
+def _ended(returncode: int) -> str:
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        return f"was killed by {name}"
+    return f"exited with status {returncode}"
+
+
+def _tail(errors: IO[bytes]) -> str:
+    errors.seek(0)
+    lines = errors.read().decode(errors="replace").strip().splitlines()[-ERROR_TAIL_LINES:]
+    return "\n".join("    " + line for line in lines) or "    (it wrote nothing on stderr)"

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from checker.analysis import AttemptFigures, Judgement, Verdict
+from checker.errors import (
+    EXIT_CONFIG_ERROR,
+    EXIT_COULD_NOT_RUN,
+    EXIT_EXPECTATION_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_TERMINATED,
+)
 from checker.timings import Measurement
 
 
@@ -41,17 +50,58 @@ class Result:
         return self.attempts[-1].figures if self.attempts else None
 
 
+# How a run ended. Every ending still writes every report, with what was measured until then.
+Ending = Literal["complete", "config_error", "could_not_run", "deadline", "interrupted", "terminated", "internal_error"]
+STOPPED_BY = {
+    "interrupted": "interrupted (Ctrl-C); servers stopped",
+    "terminated": "terminated (SIGTERM); servers stopped",
+}
+RunVerdict = Literal["pass", "fail", "error", "interrupted"]
+_ENDING_EXIT = {
+    "config_error": EXIT_CONFIG_ERROR,
+    "could_not_run": EXIT_COULD_NOT_RUN,
+    "deadline": EXIT_COULD_NOT_RUN,
+    "internal_error": EXIT_COULD_NOT_RUN,
+}
+
+
 @dataclass(frozen=True)
 class RunReport:
     config_path: str
     results: tuple[Result, ...]
     duration_s: float
     client_peak_rss_kib: int
+    ending: Ending = "complete"
+    problem: str = ""  # why the run ended early (the message printed), empty when it completed
+    config_problems: tuple[tuple[int, str], ...] = ()  # (line, message) of each config error, for annotations
 
     @property
-    def verdict(self) -> Verdict:
-        """fail beats error: a measured regression must not hide behind an unrelated run error."""
-        verdicts = {r.verdict for r in self.results}
-        if "fail" in verdicts:
+    def counts(self) -> dict[Verdict, int]:
+        """Results per verdict, counted once for every report."""
+        return {v: sum(r.verdict == v for r in self.results) for v in ("fail", "error", "pass")}
+
+    @property
+    def verdict(self) -> RunVerdict:
+        """fail beats everything: a measured regression must not hide behind an unrelated error or a stop."""
+        counts = self.counts
+        if counts["fail"]:
             return "fail"
-        return "error" if "error" in verdicts else "pass"
+        if self.ending in ("interrupted", "terminated"):
+            return "interrupted"
+        if counts["error"] or self.ending != "complete" or not self.results:
+            return "error"
+        return "pass"
+
+    @property
+    def exit_code(self) -> int:
+        """The one place a report becomes an exit code. A cancelled run says so (130/143) even past a fail,
+        as shells expect; otherwise a measured fail is 1 whatever else went wrong."""
+        if self.ending == "interrupted":
+            return EXIT_INTERRUPTED
+        if self.ending == "terminated":
+            return EXIT_TERMINATED
+        if self.verdict == "fail":
+            return EXIT_EXPECTATION_FAILED
+        if self.ending in _ENDING_EXIT:
+            return _ENDING_EXIT[self.ending]
+        return EXIT_COULD_NOT_RUN if self.verdict == "error" else EXIT_OK

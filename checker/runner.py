@@ -7,14 +7,15 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+from checker import crash_log
 from checker.analysis import Verdict, failed_requests, judge, summarize
 from checker.config import AnyMode, Burst, CommandMode, Endpoint
 from checker.config_file import LoadedConfig
 from checker.diagnosis import diagnose
-from checker.errors import ConfigError, RunError
+from checker.errors import ConfigError, RunError, Terminated
 from checker.interpreter import Interpreter, choose, missing_server_message, probe
-from checker.requester import measure
-from checker.results import Attempt, Result, RunReport
+from checker.requester import DeadlinePassed, measure
+from checker.results import STOPPED_BY, Attempt, Ending, Result, RunReport
 from checker.servers import RunningServer, running_server
 from checker.timings import Measurement
 
@@ -23,7 +24,8 @@ MEASUREMENTS_BEFORE_FAILING = 2
 
 Progress = Callable[[str], None]
 # Calibrates and bursts one endpoint on a running server: the real one by default, hand-made in unit tests.
-Measure = Callable[[str, Endpoint, Burst], tuple[Measurement, int]]
+# Its last argument is the seconds left before the run's deadline (None: no deadline).
+Measure = Callable[[str, Endpoint, Burst, float | None], tuple[Measurement, int]]
 
 
 def select_modes(loaded: LoadedConfig, names: Sequence[str] | None) -> list[AnyMode]:
@@ -43,9 +45,11 @@ def run_check(
     progress: Progress,
     measure: Measure = measure,
     python: str | Interpreter | None = None,
+    deadline_s: float | None = None,
 ) -> RunReport:
     """Check `modes`; `python` (--python, or an interpreter chosen by the caller) overrides the app's
-    interpreter for every mode."""
+    interpreter for every mode. The run stops at `deadline_s` (seconds from now), on Ctrl-C or SIGTERM, or on
+    an internal error, and still returns a report: what was measured, and every other result as not measured."""
     started = time.monotonic()
     config = loaded.config
     config_dir = loaded.path.resolve().parent
@@ -55,42 +59,112 @@ def run_check(
         interpreters = {
             m.name: choose(cli=python, mode=m.python, config=config.python, config_dir=config_dir) for m in modes
         }
-    unusable = _preflight(loaded, modes, interpreters)
-    results: list[Result] = []
-    peak_rss_kib = 0
-    for number, mode in enumerate(modes, start=1):
-        interpreter = interpreters[mode.name]
-        progress(f"[{number}/{len(modes)}] {mode.name} ({mode.label}): starting the server")
-        progress(f"      python: {interpreter.describe()}")
-        done: list[Result] = []
+    run = _Run(loaded, progress, measure, None if deadline_s is None else started + deadline_s)
+    ending: Ending = "complete"
+    problem = ""
+    try:
+        unusable = _preflight(loaded, modes, interpreters)
+        for number, mode in enumerate(modes, start=1):
+            run.check_mode(mode, f"[{number}/{len(modes)}]", interpreters[mode.name], unusable.get(mode.name))
+    except DeadlinePassed:
+        ending, problem = "deadline", f"the run's deadline ({deadline_s:g} s, --deadline) passed"
+    except KeyboardInterrupt:
+        ending, problem = "interrupted", STOPPED_BY["interrupted"]
+    except Terminated:
+        ending, problem = "terminated", STOPPED_BY["terminated"]
+    except Exception as exc:  # a bug: the results so far are still reported
+        ending, problem = "internal_error", crash_log.record(exc)
+    results = run.results
+    if ending != "complete":
+        done = {(r.mode, r.endpoint) for r in results}
+        results += [
+            replace(_unmeasured(loaded, m, e, f"not measured: {problem}"), python=interpreters[m.name].describe())
+            for m in modes
+            for e in config.endpoints
+            if (m.name, e.label) not in done
+        ]
+    return RunReport(
+        config_path=str(loaded.path),
+        results=tuple(results),
+        duration_s=time.monotonic() - started,
+        client_peak_rss_kib=run.peak_rss_kib,
+        ending=ending,
+        problem=problem,
+    )
+
+
+class _Run:
+    """The state of one run: results as they come (so that a stopped run keeps them), the deadline."""
+
+    def __init__(self, loaded: LoadedConfig, progress: Progress, measure: Measure, deadline: float | None) -> None:
+        self.loaded = loaded
+        self.progress = progress
+        self.measure = measure
+        self.deadline = deadline
+        self.results: list[Result] = []
+        self.peak_rss_kib = 0
+
+    def budget_s(self) -> float | None:
+        """Seconds left before the deadline (None: no deadline); DeadlinePassed once none are."""
+        if self.deadline is None:
+            return None
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise DeadlinePassed("the run's deadline passed")
+        return left
+
+    def check_mode(self, mode: AnyMode, counter: str, interpreter: Interpreter, unusable: str | None) -> None:
+        config = self.loaded.config
+        budget = self.budget_s()
+        self.progress(f"{counter} {mode.name} ({mode.label}): starting the server")
+        self.progress(f"      python: {interpreter.describe()}")
+        python = interpreter.describe()
+        done = len(self.results)
         try:
-            if mode.name in unusable:
-                raise RunError(unusable[mode.name])
+            if unusable is not None:
+                raise RunError(unusable)
             with running_server(
                 mode,
                 app=config.app,
-                app_dir=loaded.app_dir,
+                app_dir=self.loaded.app_dir,
                 probe=config.endpoints[0],
-                boot_timeout_s=config.boot_timeout,
+                boot_timeout_s=config.boot_timeout if budget is None else min(config.boot_timeout, budget),
                 inject_delay_ms=config.delay_ms(mode),
                 interpreter=interpreter,
                 env=config.env_for(mode),
             ) as server:
                 for endpoint in config.endpoints:
-                    result, rss_kib = _check_endpoint(loaded, mode, endpoint, server, measure)
-                    peak_rss_kib = max(peak_rss_kib, rss_kib)
-                    progress(f"      {endpoint.label}: {result.verdict} - {result.reason}")
-                    done.append(result)
+                    result = self.check_endpoint(mode, endpoint, server)
+                    self.progress(f"      {endpoint.label}: {result.verdict} - {result.reason}")
+                    self.results.append(replace(result, python=python))
+        except DeadlinePassed:
+            raise
         except RunError as exc:
-            progress(f"      could not run: {exc}")
-            done += [_unmeasured(loaded, mode, e, str(exc)) for e in config.endpoints[len(done) :]]
-        results += [replace(r, python=interpreter.describe()) for r in done]
-    return RunReport(
-        config_path=str(loaded.path),
-        results=tuple(results),
-        duration_s=time.monotonic() - started,
-        client_peak_rss_kib=peak_rss_kib,
-    )
+            self.progress(f"      could not run: {exc}")
+            measured = len(self.results) - done
+            self.results += [
+                replace(_unmeasured(self.loaded, mode, e, str(exc)), python=python) for e in config.endpoints[measured:]
+            ]
+
+    def check_endpoint(self, mode: AnyMode, endpoint: Endpoint, server: RunningServer) -> Result:
+        """One endpoint's result. A failure that is the endpoint's own (a hanging handler, the client
+        failing on its answers) is its result; a server that exited ends the mode."""
+        try:
+            return _check_endpoint(self.loaded, mode, endpoint, server, self._measure)
+        except DeadlinePassed:
+            raise
+        except RunError as exc:
+            status = server.exit_status()
+            if status is not None:
+                raise RunError(f"mode {mode.name!r}: the server exited with status {status} while measuring") from exc
+            return _unmeasured(self.loaded, mode, endpoint, str(exc))
+
+    def _measure(
+        self, base_url: str, endpoint: Endpoint, burst: Burst, budget_s: float | None
+    ) -> tuple[Measurement, int]:
+        measurement, rss_kib = self.measure(base_url, endpoint, burst, self.budget_s())
+        self.peak_rss_kib = max(self.peak_rss_kib, rss_kib)
+        return measurement, rss_kib
 
 
 def _preflight(loaded: LoadedConfig, modes: Sequence[AnyMode], interpreters: dict[str, Interpreter]) -> dict[str, str]:
@@ -117,7 +191,7 @@ def _control(loaded: LoadedConfig, mode: AnyMode, server: RunningServer, measure
     path = loaded.config.control_path
     if path is None or not isinstance(mode, CommandMode):
         return None
-    control, _ = measure(server.base_url, Endpoint(path=path), loaded.config.burst)
+    control, _ = measure(server.base_url, Endpoint(path=path), loaded.config.burst, None)
     failed = failed_requests(summarize(control, 200))
     if failed is not None:
         raise RunError(f"control_path {path}: {failed}")
@@ -126,17 +200,15 @@ def _control(loaded: LoadedConfig, mode: AnyMode, server: RunningServer, measure
 
 def _check_endpoint(
     loaded: LoadedConfig, mode: AnyMode, endpoint: Endpoint, server: RunningServer, measure: Measure
-) -> tuple[Result, int]:
+) -> Result:
     burst: Burst = loaded.config.burst
     low, high = mode.expect.bounds(burst.requests)
     expected = mode.expect.describe(burst.requests)
     attempts: list[Attempt] = []
-    peak_rss_kib = 0
     started = time.monotonic()
     for _ in range(MEASUREMENTS_BEFORE_FAILING):
         control = _control(loaded, mode, server, measure)
-        measurement, rss_kib = measure(server.base_url, endpoint, burst)
-        peak_rss_kib = max(peak_rss_kib, rss_kib)
+        measurement, _ = measure(server.base_url, endpoint, burst, None)
         figures = summarize(measurement, endpoint.expect_status, control)
         attempts.append(Attempt(measurement, figures, judge(figures, low, high, expected)))
         if attempts[-1].judgement.verdict != "fail":
@@ -147,7 +219,7 @@ def _check_endpoint(
         first = attempts[0].figures.measured
         outcome = "passed when measured again" if final.verdict == "pass" else "measured twice"
         reason += f" ({outcome}; the first measurement gave {first:.1f})"
-    result = _result(
+    return _result(
         loaded,
         mode,
         endpoint,
@@ -157,7 +229,6 @@ def _check_endpoint(
         attempts=tuple(attempts),
         duration_s=time.monotonic() - started,
     )
-    return result, peak_rss_kib
 
 
 def _unmeasured(loaded: LoadedConfig, mode: AnyMode, endpoint: Endpoint, reason: str) -> Result:

@@ -46,7 +46,15 @@ def free_port() -> int:
 @dataclass(frozen=True)
 class RunningServer:
     base_url: str
-    pid: int
+    process: subprocess.Popen[bytes]
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def exit_status(self) -> int | None:
+        """None while the server runs; its exit status once it has exited."""
+        return self.process.poll()
 
 
 @contextmanager
@@ -88,7 +96,7 @@ def running_server(
         ):
             base_url = f"http://{HOST}:{port}"
             if _wait_ready(proc, base_url, probe, boot_timeout_s):
-                yield RunningServer(base_url=base_url, pid=proc.pid)
+                yield RunningServer(base_url=base_url, process=proc)
                 return
             tail = _tail(log)
             if proc.poll() is not None and PORT_IN_USE.search(tail):
@@ -116,19 +124,22 @@ def _wait_ready(proc: subprocess.Popen[bytes], base_url: str, probe: Endpoint, t
         session.trust_env = False
         while (remaining := deadline - time.monotonic()) > 0 and proc.poll() is None:
             try:
+                # The status line is the answer; the body is never read, so one that streams forever or does
+                # not decode cannot hold the probe past its deadline or fail it.
                 session.request(
                     probe.method,
                     base_url + probe.path,
                     headers={**probe.headers, "Connection": "close"},
-                    data=probe.body,
+                    data=probe.body.encode() if probe.body is not None else None,
                     timeout=min(remaining, probe_timeout_s),
                     allow_redirects=False,
-                )
+                    stream=True,
+                ).close()
                 return True
-            except requests.ConnectionError:
-                time.sleep(READY_POLL_S)
             except requests.Timeout:
                 probe_timeout_s *= 2
+            except requests.RequestException:  # refused, reset, or a broken answer: not ready yet
+                time.sleep(READY_POLL_S)
     return False
 
 

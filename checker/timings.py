@@ -47,6 +47,7 @@ class RequestTiming:
     status: int | None
     error: str | None
     server: ServerTiming | None = None
+    body_bytes: int = 0  # response body size as sent (not decoded); the client counts it and drops it
 
     @property
     def latency_s(self) -> float:
@@ -64,6 +65,7 @@ class RequestTiming:
             status=data.get("status"),
             error=data.get("error"),
             server=ServerTiming.from_json(server) if server else None,
+            body_bytes=int(data.get("body_bytes", 0)),
         )
 
 
@@ -121,15 +123,26 @@ class WorkerOutput:
     calibration: tuple[RequestTiming, ...]
     bursts: tuple[tuple[RequestTiming, ...], ...]
     client_peak_rss_kib: int
+    timed_out: str | None = None  # which request timed out, when one did: the worker stops there
 
     @property
     def measurement(self) -> Measurement:
         return Measurement(calibration=self.calibration, bursts=self.bursts)
 
     def to_json(self) -> dict[str, Any]:
-        return {**self.measurement.to_json(), "client_peak_rss_kib": self.client_peak_rss_kib}
+        return {
+            **self.measurement.to_json(),
+            "client_peak_rss_kib": self.client_peak_rss_kib,
+            "timed_out": self.timed_out,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> WorkerOutput:
         measurement = Measurement.from_json(data)
-        return cls(measurement.calibration, measurement.bursts, int(data["client_peak_rss_kib"]))
+        timed_out = data.get("timed_out")
+        return cls(
+            measurement.calibration,
+            measurement.bursts,
+            int(data["client_peak_rss_kib"]),
+            str(timed_out) if timed_out is not None else None,
+        )

@@ -38,6 +38,27 @@ class ActionRun:
     summary: str
 
 
+def parse_github_output(text: str) -> dict[str, str]:
+    """GITHUB_OUTPUT as the runner reads it: `key=value` lines, and `key<<DELIMITER` ... `DELIMITER` blocks."""
+    values: dict[str, str] = {}
+    lines = iter(text.splitlines())
+    for line in lines:
+        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
+            key, delimiter = line.split("<<", 1)
+            block = []
+            for item in lines:
+                if item == delimiter:
+                    break
+                block.append(item)
+            else:
+                raise AssertionError(f"GITHUB_OUTPUT: no closing delimiter for {key}")
+            values[key] = "\n".join(block)
+        elif line:
+            key, value = line.split("=", 1)
+            values[key] = value
+    return values
+
+
 def run_action(inputs: dict[str, str], workspace: Path, runner_temp: Path, job_python: Path | None = None) -> ActionRun:
     """Run action.yml's steps like a runner: inputs only through `env:`/`working-directory:` expressions.
 
@@ -81,9 +102,7 @@ def run_action(inputs: dict[str, str], workspace: Path, runner_temp: Path, job_p
         )
         stdout += done.stdout
         returncode = done.returncode
-        step_outputs[step.get("id", str(number))] = dict(
-            line.split("=", 1) for line in output_file.read_text().splitlines() if "=" in line
-        )
+        step_outputs[step.get("id", str(number))] = parse_github_output(output_file.read_text())
         if returncode != 0:
             break
     outputs = {}
@@ -152,7 +171,8 @@ def test_failing_config_annotates_the_expect_line(workspace: Callable[[str], Pat
         runner_temp,
     )
     assert run.returncode == 1, run.stdout
-    assert run.outputs == {"verdict": "fail", "report": run.outputs["report"], "failed": "1"}
+    assert run.outputs == {"verdict": "fail", "report": str(runner_temp / "burstcheck-report.json"), "failed": "1"}
+    assert json.loads(Path(run.outputs["report"]).read_text())["verdict"] == "fail"
     expect_line = CONFIG.splitlines().index("    expect: concurrent") + 1
     assert f"::error file=checks/burstcheck.yaml,line={expect_line},title=burstcheck fail%3A threaded" in run.stdout
     assert "requests ran one after another" in run.summary and "| ❌ fail | threaded |" in run.summary

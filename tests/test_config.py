@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -87,7 +88,8 @@ def test_every_bundled_config_loads(config: Path) -> None:
         ("{min_concurrency: 8}", "{min_concurrency: 12}", ":14: modes[1].expect.min_concurrency: min_concurrency 12"),
         ("server: werkzeug\n    threaded: false", "server: nginx", ":9: modes[0].server: unknown server"),
         ("name: forked", "name: serial", ":15: modes[2].name: mode name 'serial' is already used by modes[0]"),
-        ("  - path: /slow", "  - path: slow", ":4: endpoints[0].path: String should match pattern '^/'"),
+        ("  - path: /slow", "  - path: slow", ":4: endpoints[0].path: a path starts with '/'"),
+        ("  - path: /slow", "  - path: /a b", ":4: endpoints[0].path: a path starts with '/' and holds no spaces"),
         ("  - path: /slow", "  - method: GET", ":4: endpoints[0].path: Field required"),
         ("app: sleepy:app", "app: sleepy", ":1: app: use 'module:attribute' or 'module:factory()'"),
         ("app: sleepy:app", "app: 'sleepy:make(os.environ)'", ":1: app: a factory's arguments must be literals"),
@@ -110,6 +112,49 @@ def test_every_bundled_config_loads(config: Path) -> None:
         ("burst:\n", "app: other:app\nburst:\n", ":5: app: duplicate key (first given on line 1)"),
         ("  requests: 10", "  requests: [10", ":7: YAML syntax error"),
         ("app_dir: APPS", "app_dir: APPS/missing", ":2: app_dir: no such folder: "),
+        # Values that used to pass loading and crash the run (issue 9): each is now caught at its line.
+        ("app_dir: APPS", "app_dir: " + "x" * 300, ":2: app_dir: cannot use this folder: File name too long"),
+        ("app_dir: APPS", 'app_dir: "APPS\\0"', ":2: app_dir: contains a NUL character"),
+        ("  requests: 10", "  requests: 1:30", ":6: burst.requests: Input should be a valid integer"),
+        ("  requests: 10", "  timeout: .nan", ":6: burst.timeout: Input should be a finite number"),
+        (
+            "  - path: /slow",
+            '  - path: /slow\n    headers: {X: "a\\r\\nB: c"}',
+            ":5: endpoints[0].headers: header X: the value",
+        ),
+        (
+            "  - path: /slow",
+            '  - path: /slow\n    headers: {X: " a"}',
+            ":5: endpoints[0].headers: header X: the value starts",
+        ),
+        ("  - path: /slow", '  - path: /slow\n    headers: {"X:Y": a}', ":5: endpoints[0].headers: header name 'X:Y'"),
+        (
+            "  - path: /slow",
+            "  - path: /slow\n    headers: {X: 日本}",
+            ":5: endpoints[0].headers: header X: HTTP header values are Latin-1",
+        ),
+        ("app: sleepy:app", 'app: sleepy:app\nenv: {A: "\\0"}', ":2: env.A: contains a NUL character"),
+        ("server: werkzeug\n    threaded: false", "server: 5", ":9: modes[0].server: unknown server"),
+        (
+            "  - name: serial",
+            "  - 5\n  - name: serial",
+            ":8: modes[0]: each mode is a mapping with name, server and expect",
+        ),
+        (
+            "    server: werkzeug\n    processes: 4",
+            "    server: command\n    command: '{port:>2000000000} {port}'",
+            ":17: modes[2].command: unknown placeholder {port:>2000000000}",
+        ),
+        (
+            "    server: werkzeug\n    processes: 4",
+            "    server: command\n    command: '{python.nope} {port}'",
+            ":17: modes[2].command: unknown placeholder {python.nope}",
+        ),
+        (
+            "    server: werkzeug\n    processes: 4",
+            '    server: command\n    command: "serve\\0 {port}"',
+            ":17: modes[2].command: the command contains a NUL character",
+        ),
     ],
 )
 def test_config_mistakes_name_file_line_and_field(write_config: WriteConfig, old: str, new: str, expected: str) -> None:
@@ -161,3 +206,30 @@ def test_unknown_mode_filter_is_a_usage_error(write_config: WriteConfig) -> None
     )
     assert done.returncode == EXIT_CONFIG_ERROR
     assert "--modes names no mode" in done.stderr and "turbo" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a: &a [*a]\n", ":1: the alias *a refers to a collection that contains it"),
+        ("a: " + "[" * 5000 + "]" * 5000 + "\n", ":1: nested more than 50 levels deep"),
+        (
+            "a0: &a0 [x, x, x, x, x, x, x, x, x]\n"
+            + "".join(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 12)),
+            ":1: the config expands to more than 100000 values",
+        ),
+        ("a: " + "x" * 1_000_001 + "\n", ":1: the config is larger than 1000000 bytes"),
+    ],
+    ids=["self-alias", "deep", "alias-bomb", "huge"],
+)
+def test_hostile_yaml_is_refused_quickly(write_config: WriteConfig, text: str, expected: str) -> None:
+    started = time.monotonic()
+    message = error_of(write_config, text)
+    assert expected in message, message
+    assert time.monotonic() - started < 5  # the alias bomb once took minutes (issue 9)
+
+
+def test_an_aliased_mapping_is_checked_for_duplicates_once(write_config: WriteConfig) -> None:
+    text = VALID.replace("endpoints:\n  - path: /slow", "endpoints:\n  - &e {path: /slow, path: /x}\n  - *e")
+    message = error_of(write_config, text)
+    assert message.count("duplicate key") == 1, message

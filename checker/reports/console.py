@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from checker.results import Result, RunReport
+from checker.text import one_line, printable
 
 HEADERS = (
     "mode",
@@ -49,7 +50,8 @@ def row(result: Result) -> tuple[str, ...]:
             _seconds(burst.latency.p50_s),
             _seconds(burst.latency.p95_s),
         )
-    return (result.mode, result.server, result.endpoint, result.expected, *measured, result.verdict.upper())
+    named = (one_line(result.mode), one_line(result.server), one_line(result.endpoint), result.expected)
+    return (*named, *measured, result.verdict.upper())
 
 
 def table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
@@ -68,18 +70,22 @@ def interpreters(report: RunReport) -> list[str]:
     for result in report.results:
         if result.python and result.mode not in modes.setdefault(result.python, []):
             modes[result.python].append(result.mode)
-    return [f"python: {python} for {', '.join(names)}" for python, names in modes.items()]
+    return [f"python: {one_line(python)} for {', '.join(names)}" for python, names in modes.items()]
 
 
 def render(report: RunReport) -> str:
+    """The table and every result's reason; empty when the run ended before any result (a config error,
+    whose message is printed on its own)."""
+    if not report.results:
+        return ""
     out = [table([row(r) for r in report.results], HEADERS), *interpreters(report), ""]
     for result in report.results:
-        out.append(f"{result.verdict.upper()} {result.mode} {result.endpoint}: {result.reason}")
+        out.append(f"{result.verdict.upper()} {one_line(result.mode)} {one_line(result.endpoint)}: {result.reason}")
         if result.diagnosis:
             out.append(f"    why: {result.diagnosis}")
-    counts = {v: sum(r.verdict == v for r in report.results) for v in ("pass", "fail", "error")}
+    counts = report.counts
     out.append(
         f"verdict: {report.verdict} ({counts['pass']} met, {counts['fail']} missed, "
         f"{counts['error']} could not be measured; {report.duration_s:.1f} s)"
     )
-    return "\n".join(out)
+    return printable("\n".join(out))

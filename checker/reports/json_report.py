@@ -13,7 +13,9 @@ from checker.timings import RequestTiming
 
 # 2: the verdict uses `measured` (the allowed concurrency, or client C for command servers), no longer
 #    `effective_concurrency`; results and bursts carry `allowed`.
-SCHEMA_VERSION = 2
+# 3: the run's `ending` and `problem` (a report is written however the run ends), `counts`, the verdict
+#    `interrupted`, and each request's `body_bytes`.
+SCHEMA_VERSION = 3
 
 
 def _request(timing: RequestTiming, burst_start_s: float) -> dict[str, Any]:
@@ -23,6 +25,7 @@ def _request(timing: RequestTiming, burst_start_s: float) -> dict[str, Any]:
         "status": timing.status,
         "error": timing.error,
         "server": asdict(timing.server) if timing.server else None,
+        "body_bytes": timing.body_bytes,
     }
 
 
@@ -85,6 +88,9 @@ def render(report: RunReport) -> dict[str, Any]:
         "tool": {"name": "burstcheck", "version": __version__},
         "config": report.config_path,
         "verdict": report.verdict,
+        "ending": report.ending,
+        "problem": report.problem or None,
+        "counts": report.counts,
         "duration_s": report.duration_s,
         "client_peak_rss_kib": report.client_peak_rss_kib,
         "results": [result_json(r) for r in report.results],

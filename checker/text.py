@@ -1,0 +1,23 @@
+"""Text from outside (paths, server output, exception messages) made safe to print or embed: a control
+character must not forge a log line, break an XML report, or recolour a terminal."""
+
+from __future__ import annotations
+
+import re
+
+# C0 and C1 control characters except tab and newline (a carriage return rewrites a log line too).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    return repr(match.group())[1:-1]  # e.g. \r, \x1b
+
+
+def printable(text: str) -> str:
+    """Control characters escaped as \\r, \\x1b...; newlines and tabs kept."""
+    return _CONTROL.sub(_escape, text)
+
+
+def one_line(text: str) -> str:
+    """For values that are one line by nature (paths, names): newlines escaped as well."""
+    return printable(text).replace("\n", "\\n")
