@@ -1,9 +1,11 @@
 """Every child process burstcheck starts goes through here, so that none outlives its context.
 
-A child runs in its own session (process group) and carries a unique token in its environment, which its
-descendants inherit. Teardown signals the group, then hunts the token, so that forked workers and daemons
-that left the group are ended too. Teardown is not cut short by a second Ctrl-C, and on Linux a child is
-sent SIGTERM by the kernel if burstcheck itself is killed outright (SIGKILL, an OOM kill).
+Each child runs under a guardian (checker/guardian.py) in its own session, and carries a unique token in its
+environment. The guardian is a child subreaper: every descendant, a daemon that started a new session with
+an empty environment included, stays below it, and it ends them all when asked (SIGTERM), when the child
+exits, and when burstcheck dies however it dies (the kernel's parent-death signal, SIGKILL included).
+Teardown asks the guardian, then falls back to the process group and the token. It is not cut short by a
+second Ctrl-C.
 """
 
 from __future__ import annotations
@@ -16,9 +18,13 @@ import sys
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from pathlib import Path
 from typing import IO, Any
 
 import psutil
+
+from checker import guardian
+from checker.errors import RunError
 
 # Environment variable that marks every process started for burstcheck, and its descendants.
 TOKEN_VARIABLE = "BURSTCHECK_PROCESS_TOKEN"
@@ -26,6 +32,9 @@ TOKEN_VARIABLE = "BURSTCHECK_PROCESS_TOKEN"
 _ACTIVE_TOKENS: set[str] = set()
 # A server gets this long to exit on SIGTERM (gunicorn's graceful shutdown needs a moment) before SIGKILL.
 TERMINATE_GRACE_S = 5.0
+# The guardian's own bookkeeping on top of the grace it gives the tree, before burstcheck stops waiting.
+GUARDIAN_SLACK_S = 2.0
+GUARDIAN = Path(guardian.__file__).resolve()
 
 
 @contextmanager
@@ -46,16 +55,20 @@ def managed_process(
     token = uuid.uuid4().hex
     child_env = dict(os.environ if env is None else env)
     child_env[TOKEN_VARIABLE] = token
-    proc = subprocess.Popen(
-        list(argv),
-        env=child_env,
-        stdin=stdin,
-        stdout=stdout,
-        stderr=stderr,
-        cwd=cwd,
-        start_new_session=True,
-        preexec_fn=_die_with_parent(),
-    )
+    guarded = [sys.executable, "-I", "-S", str(GUARDIAN), f"{TERMINATE_GRACE_S:g}", *argv]
+    try:
+        proc = subprocess.Popen(
+            guarded,
+            env=child_env,
+            stdin=stdin,
+            stdout=stdout,
+            stderr=stderr,
+            cwd=cwd,
+            start_new_session=True,
+            preexec_fn=_die_with_parent(),
+        )
+    except OSError as exc:  # the folder to run in is gone or unreadable
+        raise RunError(f"cannot start {argv[0]!r} in {cwd or os.getcwd()}: {exc.strerror or exc}") from None
     if measured:
         _ACTIVE_TOKENS.add(token)
     try:
@@ -101,10 +114,13 @@ def _interrupts_deferred() -> Iterator[None]:
 
 
 def end_process_tree(proc: subprocess.Popen[bytes], token: str, grace_s: float = TERMINATE_GRACE_S) -> None:
-    """SIGTERM the process group, wait, SIGKILL it; then end whatever else still carries `token`."""
-    _signal_group(proc.pid, signal.SIGTERM)
+    """Ask the guardian to end its tree and wait; should it not exit, SIGKILL its process group. Then end
+    whatever else still carries `token` (nothing, unless the guardian itself was killed)."""
+    if proc.poll() is None:
+        with suppress(ProcessLookupError):
+            proc.send_signal(signal.SIGTERM)
     try:
-        proc.wait(timeout=grace_s)
+        proc.wait(timeout=grace_s + GUARDIAN_SLACK_S)
     except subprocess.TimeoutExpired:
         _signal_group(proc.pid, signal.SIGKILL)
         proc.wait()
