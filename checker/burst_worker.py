@@ -149,6 +149,12 @@ class TimingAdapter(HTTPAdapter):
 
     def send(self, request: Any, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs["stream"] = True  # requests' Session passes everything by keyword
+        # `timeout` bounds each socket read; this bounds the whole request, so that a body that streams a
+        # byte now and then cannot hold the burst for ever. It counts from here: add the connect wave's
+        # delay and the longest wait at the gate.
+        whole_s = float(kwargs.get("timeout") or 0) + GATE_WAIT_S + self.connect_delay_s
+        timer = gevent.Timeout(whole_s)  # a BaseException: urllib3 cannot wrap it into a "connection broken"
+        timer.start()
         try:
             response = super().send(request, *args, **kwargs)
             # The body belongs to the timed span, but is counted and dropped, never kept or decoded: N large
@@ -157,7 +163,12 @@ class TimingAdapter(HTTPAdapter):
                 self.body_bytes += len(chunk)
             response._content = b""
             return response
+        except gevent.Timeout as expired:
+            if expired is not timer:
+                raise
+            raise requests.exceptions.ReadTimeout(f"no complete answer within {whole_s:g} s") from None
         finally:
+            timer.close()
             self.done_s = time.monotonic()
             self.arrive()
 

@@ -116,8 +116,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"burstcheck: {crash_log.record(exc)}", file=sys.stderr)
         return EXIT_COULD_NOT_RUN
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        # After a stop, the rest of a storm of Ctrl-C must still find them ignored on the way out.
+        if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
 
 
 def _dispatch(args: argparse.Namespace) -> int:

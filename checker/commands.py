@@ -18,6 +18,7 @@ from checker.interpreter import Interpreter, own
 from checker.reports.outputs import Targets, write_all
 from checker.results import STOPPED_BY, Ending, RunReport
 from checker.runner import Progress, run_check, select_modes
+from checker.text import printable
 
 # A run that has not ended after this long ends as "could not run" with what it measured: a hang must not
 # hold a CI job until the job's own timeout (six hours on GitHub) kills it without a report.
@@ -30,7 +31,7 @@ QUICK_CALIBRATION_REQUESTS = 2
 def _progress_printer(quiet: bool) -> Progress:
     def progress(line: str) -> None:
         if not quiet:
-            print(line, file=sys.stderr, flush=True)
+            print(printable(line), file=sys.stderr, flush=True)
 
     return progress
 

@@ -18,6 +18,7 @@ from checker.config import Burst, Endpoint
 from checker.errors import RunError
 from checker.machine import others_cpu_cores, sample_others
 from checker.processes import managed_process
+from checker.text import quoted_tail
 from checker.timings import BurstJob, Measurement, WorkerOutput
 
 # Slack on top of the worst case the job itself allows, for starting the worker and importing gevent.
@@ -102,5 +103,4 @@ def _ended(returncode: int) -> str:
 
 def _tail(errors: IO[bytes]) -> str:
     errors.seek(0)
-    lines = errors.read().decode(errors="replace").strip().splitlines()[-ERROR_TAIL_LINES:]
-    return "\n".join("    " + line for line in lines) or "    (it wrote nothing on stderr)"
+    return quoted_tail(errors.read(), ERROR_TAIL_LINES, "it wrote nothing on stderr")

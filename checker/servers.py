@@ -22,6 +22,7 @@ from checker.config import AnyMode, CommandMode, Endpoint, fill_command
 from checker.errors import RunError
 from checker.interpreter import Interpreter, missing_server_message, own
 from checker.processes import managed_process
+from checker.text import quoted_tail
 
 HOST = "127.0.0.1"  # burstcheck binds only to loopback
 # A port chosen free can be taken before the server binds it; try a few fresh ones before giving up.
@@ -145,5 +146,4 @@ def _wait_ready(proc: subprocess.Popen[bytes], base_url: str, probe: Endpoint, t
 
 def _tail(log: IO[bytes]) -> str:
     log.seek(0)
-    lines = log.read().decode(errors="replace").rstrip().splitlines()
-    return "\n".join("    " + line for line in lines[-STDERR_TAIL_LINES:]) or "    (no output)"
+    return quoted_tail(log.read(), STDERR_TAIL_LINES, "no output")

@@ -21,3 +21,12 @@ def printable(text: str) -> str:
 def one_line(text: str) -> str:
     """For values that are one line by nature (paths, names): newlines escaped as well."""
     return printable(text).replace("\n", "\\n")
+
+
+def quoted_tail(output: bytes, lines: int, empty: str) -> str:
+    """The last `lines` lines of a child's output, quoted as `    | line`: the bar keeps a line the child
+    printed from reading as a workflow command (GitHub ignores leading spaces, not the bar), and a carriage
+    return stays inside its line, escaped, instead of starting a new one."""
+    text = output.decode(errors="replace").rstrip()
+    shown = [f"    | {printable(line)}" for line in text.split("\n")[-lines:]] if text else []
+    return "\n".join(shown) or f"    ({empty})"

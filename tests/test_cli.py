@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from checker import __version__
@@ -154,13 +155,32 @@ def test_a_second_sigterm_does_not_cut_the_teardown_short(write_config: WriteCon
     # the autouse fixture asserts that neither the server nor the burst client survived
 
 
-def test_servers_die_with_a_killed_burstcheck(write_config: WriteConfig) -> None:
-    proc = _start_and_wait_for_children(write_config(SLOW_SERIAL))
+def test_nothing_survives_a_killed_burstcheck(write_config: WriteConfig, tmp_path: Path) -> None:
+    """SIGKILL: no Python code of burstcheck runs. A server that ignores SIGTERM and a daemon without the
+    environment token must still be gone within 3 s (the guardian's parent-death signal and subreaping)."""
+    pid_file = tmp_path / "daemons"
+    config = SLOW_SERIAL.replace("sleepy:app", "daemonizing:app") + f"env: {{DAEMON_PID_FILE: '{pid_file}'}}\n"
+    proc = _start_and_wait_for_children(write_config(config))
     try:
-        assert len(our_processes()) >= 2
-        proc.kill()  # SIGKILL: no Python code of burstcheck runs; the kernel's parent-death signal must act
+        deadline = time.monotonic() + 30
+        while not pid_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        daemons = [int(line) for line in pid_file.read_text().split()]
+        family = [p.pid for p in psutil.Process(proc.pid).children(recursive=True)]
+        assert daemons and set(daemons) <= set(family), "the daemon is kept below burstcheck's guardian"
+        proc.kill()
         proc.wait(timeout=10)
+        deadline = time.monotonic() + 3.0
+        while (alive := [p for p in family if _running(p)]) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not alive, f"left running 3 s after burstcheck was killed: {alive} (daemons: {daemons})"
     finally:
         proc.kill()
         proc.wait()
-    assert proc.returncode == -signal.SIGKILL
+
+
+def _running(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
