@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import statistics
 from collections.abc import Sequence
@@ -31,6 +32,10 @@ CPU_SENSITIVE_SHARE = 0.2
 # is taken as enough: large bursts reach the app staggered by the server's accept loop (measured idle: 36
 # to 70 of 100 at once for a 5 ms handler), and what none of them waited for would not stop the rest.
 OVERLAP_PROOF_MAX = 10
+# A late wave of arrivals: the kernel retries a dropped handshake after 1 s and retransmits dropped data
+# after 0.2 s, doubling; half a second of silence inside a burst, many service times long, is such a retry.
+LATE_WAVE_GAP_S = 0.5
+LATE_WAVE_SERVICE_TIMES = 5
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,13 @@ class BurstFigures:
     allowed: AllowedConcurrency | None = None  # what the server and app allowed (server timings only)
     # Client-side C with the control burst's fixed overhead taken out (command servers with a control_path).
     overhead_corrected: float | None = None
+    # Median time from the app's answer (start_response) to the client's last byte: the response's transfer.
+    transfer_p50_s: float | None = None
+    body_bytes_p50: int = 0
+    # Requests that reached the app in a late wave, a gap of LATE_WAVE_GAP_S or more after the rest: the
+    # server's listen backlog overflowed and the kernel delivered them on a retry (server timings only).
+    late_arrivals: int = 0
+    late_by_s: float = 0.0
 
     @property
     def measured(self) -> float:
@@ -198,6 +210,7 @@ def summarize_burst(
     wall = max(t.done_s for t in timings) - min(sent)
     latencies = [t.latency_s for t in timings]
     problems = [p for p in (request_problem(t, expect_status) for t in timings) if p is not None]
+    late_arrivals, late_by_s = _late_wave(timings, alone_in_app_s)
     return BurstFigures(
         requests=len(timings),
         effective_concurrency=effective_concurrency(len(timings), single_latency_s, wall),
@@ -213,7 +226,29 @@ def summarize_burst(
             if overhead_s is not None
             else None
         ),
+        transfer_p50_s=_transfer_p50_s(timings),
+        body_bytes_p50=int(statistics.median(t.body_bytes for t in timings)),
+        late_arrivals=late_arrivals,
+        late_by_s=late_by_s,
     )
+
+
+def _late_wave(timings: Sequence[RequestTiming], alone_s: float | None) -> tuple[int, float]:
+    """The largest gap between consecutive arrivals in the app, when it is a retry's gap: at least
+    LATE_WAVE_GAP_S and many service times long (a server that serves one at a time leaves gaps of one
+    service time, not of a second)."""
+    enters = sorted(t.server.enter_s for t in timings if t.server is not None)
+    if len(enters) != len(timings) or len(enters) < 2 or alone_s is None:
+        return 0, 0.0
+    gap, after = max((b - a, i + 1) for i, (a, b) in enumerate(itertools.pairwise(enters)))
+    if gap < max(LATE_WAVE_GAP_S, LATE_WAVE_SERVICE_TIMES * alone_s):
+        return 0, 0.0
+    return len(enters) - after, gap
+
+
+def _transfer_p50_s(timings: Sequence[RequestTiming]) -> float | None:
+    transfers = [t.done_s - t.server.exit_s for t in timings if t.server is not None]
+    return statistics.median(transfers) if len(transfers) == len(timings) else None
 
 
 def _allowed(timings: Sequence[RequestTiming], alone_s: float | None, cpu_bound: bool) -> AllowedConcurrency | None:

@@ -9,9 +9,58 @@ from checker.estimate import AllowedConcurrency
 # In one process, CPU-bound requests whose CPU time added up to more than this many cores at once ran
 # outside the GIL (C code that releases it: a SQLite scan, hashing, compression).
 GIL_RELEASED_PARALLELISM = 1.3
+# Client C below this share of the allowed concurrency, with transfers longer than the handler, is the
+# transfer's doing: a half is far outside the run-to-run noise of either figure.
+TRANSFER_BOUND_SHARE = 0.5
+# Below this a response is one or a few TCP segments: its "transfer" time is the client's or the server's
+# work on many connections, not bytes on the wire.
+LARGE_BODY_BYTES = 256 * 1024
 
 
 def diagnose(figures: AttemptFigures, cpu_cores: int) -> str:
+    backlog = _backlog(figures)
+    why = _why(figures, cpu_cores)
+    if backlog and figures.measured < CONCURRENT_MIN_FRACTION * figures.median_burst.requests:
+        return backlog + f" (the estimate, {figures.measured:.1f}, rests partly on the kernel's retry)"
+    return why + (f"; {backlog}" if backlog else "") + _transfer_note(figures)
+
+
+def _backlog(figures: AttemptFigures) -> str:
+    """A late wave of arrivals: the kernel's retry after the server's listen backlog overflowed."""
+    burst = figures.median_burst
+    if not burst.late_arrivals:
+        return ""
+    return (
+        f"{burst.late_arrivals} of {burst.requests} requests reached the app {burst.late_by_s:.1f} s after the"
+        " rest: the server's listen backlog overflowed and the kernel delivered them on a retry (werkzeug's"
+        " backlog is 128; gunicorn has `--backlog`); burst fewer requests, or raise the backlog"
+    )
+
+
+def _transfer_note(figures: AttemptFigures) -> str:
+    """Large responses: the server let the requests run together, yet clients waited on the bytes."""
+    burst = figures.median_burst
+    in_app_s = figures.calibration_in_app_s
+    if burst.allowed is None or burst.transfer_p50_s is None or in_app_s is None:
+        return ""
+    if burst.body_bytes_p50 < LARGE_BODY_BYTES:  # small answers are late for other reasons (the client's work)
+        return ""
+    if burst.transfer_p50_s <= in_app_s or burst.effective_concurrency >= TRANSFER_BOUND_SHARE * burst.measured:
+        return ""
+    return (
+        f"; responses of {_size(burst.body_bytes_p50)} took longer to transfer than the handler ran"
+        f" ({burst.transfer_p50_s * 1000:.0f} ms after the app answered, {in_app_s * 1000:.0f} ms in the app):"
+        f" clients waited on the transfer, so client C is only {burst.effective_concurrency:.1f}"
+    )
+
+
+def _size(body_bytes: int) -> str:
+    if body_bytes >= 1 << 20:
+        return f"{body_bytes / (1 << 20):.0f} MiB"
+    return f"{body_bytes / 1024:.0f} KiB" if body_bytes >= 1024 else f"{body_bytes} bytes"
+
+
+def _why(figures: AttemptFigures, cpu_cores: int) -> str:
     burst = figures.median_burst
     n = burst.requests
     server = burst.server

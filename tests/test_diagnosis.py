@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from checker.analysis import AttemptFigures, summarize
 from checker.diagnosis import diagnose
 from checker.timings import Measurement, RequestTiming
@@ -86,3 +88,29 @@ def test_client_side_only_never_guesses_the_cause() -> None:
 def test_a_process_per_request_server_is_named_as_such() -> None:
     text = diagnose(figures(tl.process_per_request(N, S, 4)), 2)
     assert text == "concurrency is capped at 4: the server forks a process per request, at most 4 at once"
+
+
+def test_large_responses_that_take_longer_to_transfer_than_the_handler_are_named() -> None:
+    # The app ran all 10 together, but their 50 MiB bodies went through one pipe: one every 3 S.
+    burst = tuple(
+        replace(t, done_s=t.server.exit_s + (i + 1) * 3 * S, body_bytes=50 << 20)
+        for i, t in enumerate(tl.thread_per_request(N, S))
+        if t.server is not None
+    )
+    text = diagnose(figures(burst), 2)
+    assert text.startswith("requests ran concurrently: nothing in the server or the app made them wait")
+    assert "; responses of 50 MiB took longer to transfer than the handler ran (330 ms after the app answered" in text
+    assert "clients waited on the transfer, so client C is only" in text
+    # Small bodies sent at once: nothing to say about the transfer.
+    assert "transfer" not in diagnose(figures(tl.thread_per_request(N, S)), 2)
+
+
+def test_a_late_wave_of_arrivals_is_named_as_the_listen_backlog() -> None:
+    # 100 requests: 90 enter together; 10 enter 1.2 s later, after the kernel's retry.
+    early = tl.thread_per_request(90, S)
+    late = tuple(tl.request(tl.T0 + 1.2, tl.T0 + 1.2 + S, thread=500 + i) for i in range(10))
+    text = diagnose(figures(early + late), 2)
+    assert "; 10 of 100 requests reached the app 1.2 s after the rest: the server's listen backlog overflowed" in text
+    # One at a time with a long handler leaves gaps of one service time: no retry in that.
+    serial = diagnose(summarize(tl.measure(tl.worker_pool(N, 0.6, 1), 0.6), 200), 2)
+    assert "backlog" not in serial
