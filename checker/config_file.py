@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from checker.config import Config
 from checker.errors import ConfigError
 from checker.interpreter import resolve
+from checker.text import one_line
 
 Loc = Sequence[str | int]
 
@@ -88,9 +89,9 @@ def _parse(path: Path) -> tuple[yaml.Node, object]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"config file not found: {path} (pass a path: burstcheck run CONFIG)") from None
+        raise ConfigError(one_line(f"config file not found: {path} (pass a path: burstcheck run CONFIG)")) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc}") from None
+        raise ConfigError(one_line(f"cannot read config file {path}: {exc}")) from None
     if len(text) > MAX_CONFIG_BYTES:
         raise _config_error(path, [(1, "", f"the config is larger than {MAX_CONFIG_BYTES} bytes")])
     try:
@@ -260,6 +261,7 @@ def _duplicate_keys(root: yaml.Node) -> Iterable[tuple[int, str, str]]:
 
 
 def _format(path: Path, problems: list[tuple[int, str, str]]) -> str:
-    lines = [f"{path}:{line}: {field + ': ' if field else ''}{msg}" for line, field, msg in problems]
-    head = f"invalid config {path}" + (f" ({len(lines)} problems)" if len(lines) > 1 else "")
+    # Each problem is one line whatever a value or the path holds: a newline in either cannot forge a line.
+    lines = [one_line(f"{path}:{line}: {field + ': ' if field else ''}{msg}") for line, field, msg in problems]
+    head = one_line(f"invalid config {path}") + (f" ({len(lines)} problems)" if len(lines) > 1 else "")
     return "\n  ".join([head, *lines])

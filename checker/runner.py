@@ -17,6 +17,7 @@ from checker.interpreter import Interpreter, choose, missing_server_message, pro
 from checker.requester import DeadlinePassed, measure
 from checker.results import STOPPED_BY, Attempt, Ending, Result, RunReport
 from checker.servers import RunningServer, running_server
+from checker.text import one_line
 from checker.timings import Measurement
 
 # A missed expectation is measured once more before it fails the build: shared CI machines are noisy.
@@ -117,7 +118,7 @@ class _Run:
         config = self.loaded.config
         budget = self.budget_s()
         self.progress(f"{counter} {mode.name} ({mode.label}): starting the server")
-        self.progress(f"      python: {interpreter.describe()}")
+        self.progress(f"      python: {one_line(interpreter.describe())}")
         python = interpreter.describe()
         done = len(self.results)
         try:

@@ -305,3 +305,16 @@ def test_a_measured_fail_is_exit_1_even_when_the_report_cannot_be_written(tmp_pa
     outcome = cli(tmp_path, config, "--json", "/dev/full")
     assert outcome.returncode == EXIT_EXPECTATION_FAILED, outcome.stdout
     assert "cannot write the JSON report" in outcome.stderr
+
+
+def test_a_newline_in_the_config_path_cannot_forge_a_log_line(tmp_path: Path) -> None:
+    folder = tmp_path / "x\n::error::forged"
+    folder.mkdir()
+    (folder / "burstcheck.yaml").write_text("a: &a [*a]\n")
+    done = subprocess.run(
+        burstcheck_argv("run", str(folder / "burstcheck.yaml")), capture_output=True, text=True, timeout=60, cwd=REPO
+    )
+    assert done.returncode == EXIT_CONFIG_ERROR
+    lines = (done.stdout + done.stderr).splitlines()
+    assert not [line for line in lines if line.lstrip().startswith("::error::forged")], lines
+    assert "x\\n::error::forged" in done.stderr
