@@ -78,6 +78,10 @@ class BurstFigures:
     # server's listen backlog overflowed and the kernel delivered them on a retry (server timings only).
     late_arrivals: int = 0
     late_by_s: float = 0.0
+    # ASGI on asyncio: how long the workers' event loops were blocked during the burst (summed over workers),
+    # and the worst lag of a loop's timer; None where the server has no such loop.
+    loop_blocked_s: float | None = None
+    loop_lag_max_s: float | None = None
 
     @property
     def measured(self) -> float:
@@ -132,9 +136,14 @@ class AttemptFigures:
         return "client C - overhead" if self.control_overhead_s is not None else "client C"
 
     @property
-    def median_burst(self) -> BurstFigures:
-        ordered = sorted(self.bursts, key=lambda b: b.measured)
+    def median_index(self) -> int:
+        """Which burst is the median one (by the verdict's figure; the lower middle of an even count)."""
+        ordered = sorted(range(len(self.bursts)), key=lambda i: self.bursts[i].measured)
         return ordered[(len(ordered) - 1) // 2]
+
+    @property
+    def median_burst(self) -> BurstFigures:
+        return self.bursts[self.median_index]
 
     @property
     def errors(self) -> int:
@@ -230,7 +239,24 @@ def summarize_burst(
         body_bytes_p50=int(statistics.median(t.body_bytes for t in timings)),
         late_arrivals=late_arrivals,
         late_by_s=late_by_s,
+        **_event_loop(timings),
     )
+
+
+def _event_loop(timings: Sequence[RequestTiming]) -> dict[str, float]:
+    """Per worker, the loop's blocked time from the first entry to the last answer of the burst; summed."""
+    spans: dict[int, tuple[float, float]] = {}
+    lags = []
+    for timing in timings:
+        server = timing.server
+        if server is None or server.loop_blocked_enter_s is None or server.loop_blocked_exit_s is None:
+            return {}
+        low, high = spans.get(server.pid, (server.loop_blocked_enter_s, server.loop_blocked_exit_s))
+        spans[server.pid] = (min(low, server.loop_blocked_enter_s), max(high, server.loop_blocked_exit_s))
+        lags.append(server.loop_lag_max_s or 0.0)
+    if not spans:
+        return {}
+    return {"loop_blocked_s": sum(high - low for low, high in spans.values()), "loop_lag_max_s": max(lags)}
 
 
 def _late_wave(timings: Sequence[RequestTiming], alone_s: float | None) -> tuple[int, float]:
@@ -266,7 +292,15 @@ def control_overhead_s(control: Measurement) -> float:
     return max(0.0, statistics.median(walls) - single)
 
 
-def summarize(measurement: Measurement, expect_status: int, control: Measurement | None = None) -> AttemptFigures:
+def summarize(
+    measurement: Measurement,
+    expect_status: int,
+    control: Measurement | None = None,
+    *,
+    overhead_s: float | None = None,
+) -> AttemptFigures:
+    """The figures of one attempt. The control burst's overhead comes from `control`, or as `overhead_s`
+    where it was computed before (a report read back from JSON)."""
     calibration_problems = [
         p for p in (request_problem(t, expect_status) for t in measurement.calibration) if p is not None
     ]
@@ -278,7 +312,8 @@ def summarize(measurement: Measurement, expect_status: int, control: Measurement
         cpu_alone >= CPU_BOUND_SHARE
         or (machine_busy(measurement.others_cpu_cores) and cpu_alone >= CPU_SENSITIVE_SHARE)
     )
-    overhead_s = control_overhead_s(control) if control is not None else None
+    if control is not None:
+        overhead_s = control_overhead_s(control)
     bursts = tuple(
         summarize_burst(
             b, single, expect_status, alone_in_app_s=in_app_alone, cpu_bound=cpu_bound, overhead_s=overhead_s

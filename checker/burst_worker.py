@@ -35,7 +35,7 @@ from urllib3.connection import HTTPConnection
 from urllib3.connectionpool import HTTPConnectionPool
 
 from checker.app_server.serve import SERVER_TIMING_HEADER
-from checker.timings import BurstJob, RequestTiming, ServerTiming, WorkerOutput
+from checker.timings import PROGRESS_PREFIX, BurstJob, RequestTiming, ServerTiming, WorkerOutput
 
 ERROR_TEXT_LIMIT = 300
 BODY_CHUNK_BYTES = 256 * 1024  # read size when draining a response body; memory per request stays this small
@@ -242,12 +242,18 @@ def burst(job: BurstJob) -> tuple[tuple[RequestTiming, ...], bool]:
     return records, timed_out
 
 
+def _progress(text: str) -> None:
+    """A status line for the orchestrator's live progress (stderr; it tells them from error output)."""
+    print(f"{PROGRESS_PREFIX}{text}", file=sys.stderr, flush=True)
+
+
 def run(job: BurstJob) -> WorkerOutput:
     """Calibration, a warm-up, then the bursts. At the first request that times out the worker stops: a
     hanging handler would otherwise cost every remaining request's timeout."""
     calibration: list[RequestTiming] = []
     bursts: list[tuple[RequestTiming, ...]] = []
     timed_out: str | None = None
+    _progress(f"calibrating: {job.calibration_requests} requests one at a time")
     for number in range(1, job.calibration_requests + 1):
         timing, late = one_request(job)
         calibration.append(timing)
@@ -262,6 +268,7 @@ def run(job: BurstJob) -> WorkerOutput:
             break
         if number > 1:
             gevent.sleep(job.requests * SETTLE_PER_REQUEST_S)
+        _progress(f"burst {number} of {job.repeats} ({job.requests} requests)")
         records, late = burst(job)
         bursts.append(records)
         timed_out = f"burst {number}" if late else None

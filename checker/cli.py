@@ -10,7 +10,9 @@ from pathlib import Path
 from types import FrameType
 
 from checker import __version__, commands, crash_log
+from checker.config import DEFAULT_BASELINE_TOLERANCE
 from checker.errors import EXIT_COULD_NOT_RUN, EXIT_INTERRUPTED, EXIT_TERMINATED, FatalError, Terminated
+from checker.reports.outputs import Targets
 from checker.results import STOPPED_BY
 from checker.text import printable
 
@@ -48,6 +50,21 @@ def _parser() -> argparse.ArgumentParser:
     def reporting(command: argparse.ArgumentParser) -> None:
         command.add_argument("--json", type=Path, metavar="PATH", help="write the JSON report to PATH")
         command.add_argument("--junit", type=Path, metavar="PATH", help="write a JUnit XML report to PATH")
+        command.add_argument(
+            "--html", type=Path, metavar="PATH", help="write a self-contained HTML report (timelines included) to PATH"
+        )
+        command.add_argument(
+            "--comment",
+            action="store_true",
+            help="in GitHub Actions, post the summary as a pull-request comment, edited on the next push"
+            " (GITHUB_TOKEN with pull-requests: write)",
+        )
+        command.add_argument(
+            "-v",
+            "--timeline",
+            action="store_true",
+            help="draw every result's burst as a text timeline (failed results always get one)",
+        )
         command.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
 
     run = sub.add_parser("run", help="check a config", description="Check every mode of a config.")
@@ -60,6 +77,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PYTHON",
         help="the interpreter of the app's environment, for every mode (default: python: in the config, "
         "a .venv beside the config, an active virtualenv, burstcheck's own)",
+    )
+    run.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="PATH",
+        help="a JSON report of an earlier run (typically main): show each result's change against it, and"
+        " with fail_on_regression: true in the config, fail a drop beyond baseline_tolerance",
     )
     run.add_argument(
         "--deadline",
@@ -83,6 +107,42 @@ def _parser() -> argparse.ArgumentParser:
         "processes=4) and burst 10 simultaneous requests at a sleeping endpoint.",
     )
     reporting(demo)
+
+    compare = sub.add_parser(
+        "compare",
+        help="compare two JSON reports",
+        description="Compare two JSON reports (--json) result by result, as --baseline does, without running"
+        " anything. Exit 1 when a measured concurrency dropped by more than the tolerance.",
+    )
+    compare.add_argument("old", type=Path, help="the baseline report (e.g. main's)")
+    compare.add_argument("new", type=Path, help="the report to compare with it")
+    compare.add_argument(
+        "--tolerance",
+        type=float,
+        default=DEFAULT_BASELINE_TOLERANCE,
+        help=f"a drop of more than this share is a regression (default {DEFAULT_BASELINE_TOLERANCE:g})",
+    )
+
+    merge = sub.add_parser(
+        "merge",
+        help="join the JSON reports of jobs that each ran some modes",
+        description="Join the JSON reports of jobs that each checked some modes of one config (a job matrix"
+        " with `--modes`) into one report, with every output: console, --json, --junit, --html, and in GitHub"
+        " Actions one job summary, annotations and --comment. Exits as one run of all the modes would.",
+    )
+    merge.add_argument("reports", nargs="+", type=Path, metavar="REPORT", help="JSON reports (--json) to join")
+    reporting(merge)
+
+    init = sub.add_parser(
+        "init",
+        help="write a starting config for an app",
+        description="Write a commented burstcheck.yaml for an app: its GET routes without parameters (Flask) to"
+        " choose from, and modes with expectations from pool arithmetic. Never overwrites without --force.",
+    )
+    init.add_argument("--app", required=True, help="the WSGI app, e.g. myproject.web:app or 'web:create_app()'")
+    init.add_argument("--output", type=Path, default=Path("burstcheck.yaml"), help="default: burstcheck.yaml")
+    init.add_argument("--python", metavar="PYTHON", help="the app's interpreter (default as for run)")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
 
     sub.add_parser("schema", help="print the config's JSON schema", description="Print the config's JSON schema.")
     return parser
@@ -122,21 +182,37 @@ def main(argv: list[str] | None = None) -> int:
                 signal.signal(signum, handler)
 
 
+def _targets(args: argparse.Namespace) -> Targets:
+    return Targets(
+        json_path=args.json,
+        junit_path=args.junit,
+        html_path=args.html,
+        timelines=args.timeline,
+        comment=args.comment,
+    )
+
+
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "run":
         modes = [m.strip() for m in args.modes.split(",") if m.strip()] if args.modes else None
         return commands.run(
             args.config,
             modes=modes,
-            json_path=args.json,
-            junit_path=args.junit,
+            targets=_targets(args),
             quiet=args.quiet,
             is_quick=args.quick,
             python=args.python,
             deadline_s=args.deadline or None,
+            baseline_path=args.baseline,
         )
+    if args.command == "merge":
+        return commands.merge(args.reports, _targets(args))
+    if args.command == "init":
+        return commands.init(args.app, args.output, force=args.force, python=args.python)
+    if args.command == "compare":
+        return commands.compare_reports(args.old, args.new, args.tolerance)
     if args.command == "demo":
-        return commands.demo(json_path=args.json, junit_path=args.junit, quiet=args.quiet)
+        return commands.demo(targets=_targets(args), quiet=args.quiet)
     return commands.schema()
 
 

@@ -43,11 +43,64 @@ class Result:
     duration_s: float = 0.0  # time spent measuring this result
     attempts: tuple[Attempt, ...] = ()
     python: str = ""  # the app's interpreter and how it was chosen; empty where not known
+    expect_status: int = 200  # the endpoint's status that counts as an answer
 
     @property
     def figures(self) -> AttemptFigures | None:
         """Figures of the attempt the verdict rests on (the last), None when nothing was measured."""
         return self.attempts[-1].figures if self.attempts else None
+
+
+# Results are compared with a baseline by what they measured: the same mode, endpoint and server.
+Key = tuple[str, str, str]
+
+
+def key_of(result: Result) -> Key:
+    return result.mode, result.endpoint, result.server
+
+
+@dataclass(frozen=True)
+class Change:
+    mode: str
+    endpoint: str
+    server: str
+    before: float | None  # the baseline's measured concurrency; None where it measured nothing
+    after: float | None
+    regressed: bool  # dropped by more than the tolerance
+
+    @property
+    def relative(self) -> float | None:
+        """after / before - 1 (e.g. -0.33 for 9 -> 6); None unless both were measured."""
+        if self.before is None or self.after is None or self.before <= 0:
+            return None
+        return self.after / self.before - 1
+
+    def describe(self) -> str:
+        """'9.0 -> 6.0 (-33%)' or why nothing can be compared."""
+        if self.before is None:
+            return "not measured on the baseline"
+        if self.after is None:
+            return f"{self.before:.1f} on the baseline, not measured now"
+        change = self.relative
+        return f"{self.before:.1f} -> {self.after:.1f}" + (f" ({change:+.0%})" if change is not None else "")
+
+
+@dataclass(frozen=True)
+class Baseline:
+    path: str
+    tolerance: float
+    changes: tuple[Change, ...] = ()
+    warning: str = ""  # why the baseline could not be (fully) used; shown, never fatal
+
+    def change_of(self, result: Result) -> Change | None:
+        return next(
+            (c for c in self.changes if (c.mode, c.endpoint, c.server) == key_of(result)),
+            None,
+        )
+
+    @property
+    def regressions(self) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if c.regressed)
 
 
 # How a run ended. Every ending still writes every report, with what was measured until then.
@@ -74,6 +127,7 @@ class RunReport:
     ending: Ending = "complete"
     problem: str = ""  # why the run ended early (the message printed), empty when it completed
     config_problems: tuple[tuple[int, str], ...] = ()  # (line, message) of each config error, for annotations
+    baseline: Baseline | None = None  # the comparison with --baseline, when one was given
 
     @property
     def counts(self) -> dict[Verdict, int]:

@@ -25,8 +25,11 @@ MEASUREMENTS_BEFORE_FAILING = 2
 
 Progress = Callable[[str], None]
 # Calibrates and bursts one endpoint on a running server: the real one by default, hand-made in unit tests.
-# Its last argument is the seconds left before the run's deadline (None: no deadline).
-Measure = Callable[[str, Endpoint, Burst, float | None], tuple[Measurement, int]]
+# What the run is doing now, for a live progress line ("threaded GET /slow: burst 2 of 3").
+Status = Callable[[str], None]
+# Its last arguments: the seconds left before the run's deadline (None: no deadline), and where to say what it
+# is doing.
+Measure = Callable[[str, Endpoint, Burst, float | None, Status], tuple[Measurement, int]]
 
 
 def select_modes(loaded: LoadedConfig, names: Sequence[str] | None) -> list[AnyMode]:
@@ -47,6 +50,7 @@ def run_check(
     measure: Measure = measure,
     python: str | Interpreter | None = None,
     deadline_s: float | None = None,
+    status: Status = lambda text: None,
 ) -> RunReport:
     """Check `modes`; `python` (--python, or an interpreter chosen by the caller) overrides the app's
     interpreter for every mode. The run stops at `deadline_s` (seconds from now), on Ctrl-C or SIGTERM, or on
@@ -60,7 +64,7 @@ def run_check(
         interpreters = {
             m.name: choose(cli=python, mode=m.python, config=config.python, config_dir=config_dir) for m in modes
         }
-    run = _Run(loaded, progress, measure, None if deadline_s is None else started + deadline_s)
+    run = _Run(loaded, progress, measure, None if deadline_s is None else started + deadline_s, status)
     ending: Ending = "complete"
     problem = ""
     try:
@@ -97,13 +101,17 @@ def run_check(
 class _Run:
     """The state of one run: results as they come (so that a stopped run keeps them), the deadline."""
 
-    def __init__(self, loaded: LoadedConfig, progress: Progress, measure: Measure, deadline: float | None) -> None:
+    def __init__(
+        self, loaded: LoadedConfig, progress: Progress, measure: Measure, deadline: float | None, status: Status
+    ) -> None:
         self.loaded = loaded
+        self.status = status
         self.progress = progress
         self.measure = measure
         self.deadline = deadline
         self.results: list[Result] = []
         self.peak_rss_kib = 0
+        self.current = ""  # the mode and endpoint being measured, for status lines
 
     def budget_s(self) -> float | None:
         """Seconds left before the deadline (None: no deadline); DeadlinePassed once none are."""
@@ -118,6 +126,7 @@ class _Run:
         config = self.loaded.config
         budget = self.budget_s()
         self.progress(f"{counter} {mode.name} ({mode.label}): starting the server")
+        self.status(f"{counter} {mode.name}: starting the server")
         self.progress(f"      python: {one_line(interpreter.describe())}")
         python = interpreter.describe()
         done = len(self.results)
@@ -135,6 +144,7 @@ class _Run:
                 env=config.env_for(mode),
             ) as server:
                 for endpoint in config.endpoints:
+                    self.current = f"{counter} {mode.name} {endpoint.label}"
                     result = self.check_endpoint(mode, endpoint, server)
                     self.progress(f"      {endpoint.label}: {result.verdict} - {result.reason}")
                     self.results.append(replace(result, python=python))
@@ -161,9 +171,14 @@ class _Run:
             return _unmeasured(self.loaded, mode, endpoint, str(exc))
 
     def _measure(
-        self, base_url: str, endpoint: Endpoint, burst: Burst, budget_s: float | None
+        self, base_url: str, endpoint: Endpoint, burst: Burst, _: float | None, __: Status
     ) -> tuple[Measurement, int]:
-        measurement, rss_kib = self.measure(base_url, endpoint, burst, self.budget_s())
+        """The run's measure: with what is left of the deadline when it starts, and the live status."""
+
+        def status(text: str) -> None:
+            self.status(f"{self.current}: {text}")
+
+        measurement, rss_kib = self.measure(base_url, endpoint, burst, self.budget_s(), status)
         self.peak_rss_kib = max(self.peak_rss_kib, rss_kib)
         return measurement, rss_kib
 
@@ -192,7 +207,7 @@ def _control(loaded: LoadedConfig, mode: AnyMode, server: RunningServer, measure
     path = loaded.config.control_path
     if path is None or not isinstance(mode, CommandMode):
         return None
-    control, _ = measure(server.base_url, Endpoint(path=path), loaded.config.burst, None)
+    control, _ = measure(server.base_url, Endpoint(path=path), loaded.config.burst, None, lambda text: None)
     failed = failed_requests(summarize(control, 200))
     if failed is not None:
         raise RunError(f"control_path {path}: {failed}")
@@ -209,7 +224,7 @@ def _check_endpoint(
     started = time.monotonic()
     for _ in range(MEASUREMENTS_BEFORE_FAILING):
         control = _control(loaded, mode, server, measure)
-        measurement, _ = measure(server.base_url, endpoint, burst, None)
+        measurement, _ = measure(server.base_url, endpoint, burst, None, lambda text: None)
         figures = summarize(measurement, endpoint.expect_status, control)
         attempts.append(Attempt(measurement, figures, judge(figures, low, high, expected)))
         if attempts[-1].judgement.verdict != "fail":
@@ -260,6 +275,7 @@ def _result(
         verdict=verdict,
         reason=reason,
         config_line=loaded.line_of(("modes", index, "expect")),
+        expect_status=endpoint.expect_status,
         diagnosis=diagnosis,
         attempts=attempts,
         duration_s=duration_s,

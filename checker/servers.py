@@ -102,6 +102,9 @@ def running_server(
             tail = _tail(log)
             if proc.poll() is not None and PORT_IN_USE.search(tail):
                 continue
+            if proc.returncode == entry.EXIT_WRONG_INTERFACE:
+                said = [line for line in tail.splitlines() if "burstcheck: " in line]
+                raise RunError(f"mode {mode.name!r}: " + (said[-1].split("burstcheck: ", 1)[1] if said else tail))
             if proc.returncode == entry.EXIT_SERVER_MISSING and not isinstance(mode, CommandMode):
                 raise RunError(f"mode {mode.name!r}: {missing_server_message(interpreter, mode.server)}")
             if proc.poll() is None:
@@ -147,3 +150,24 @@ def _wait_ready(proc: subprocess.Popen[bytes], base_url: str, probe: Endpoint, t
 def _tail(log: IO[bytes]) -> str:
     log.seek(0)
     return quoted_tail(log.read(), STDERR_TAIL_LINES, "no output")
+
+
+ROUTES_TIMEOUT_S = 60.0
+
+
+def list_routes(app: str, app_dir: Path, interpreter: Interpreter) -> list[str]:
+    """The app's GET routes without parameters (Flask), imported under the app's interpreter; [] for apps
+    that do not list their routes (Django, plain WSGI)."""
+    argv = [interpreter.path, str(ENTRY), json.dumps({"routes": True, "app": app, "app_dir": str(app_dir)})]
+    with (
+        tempfile.TemporaryFile() as log,
+        managed_process(argv, stdout=subprocess.PIPE, stderr=log, cwd=str(app_dir)) as proc,
+    ):
+        try:
+            out, _ = proc.communicate(timeout=ROUTES_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            raise RunError(f"importing {app} took longer than {ROUTES_TIMEOUT_S:g} s") from None
+        if proc.returncode != 0:
+            raise RunError(f"could not import the app {app!r} with {interpreter.path}:\n{_tail(log)}")
+    routes = json.loads(out)
+    return [str(route) for route in routes]

@@ -7,6 +7,9 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
+# A line the burst worker writes on stderr to say what it is doing (anything else there is error output).
+PROGRESS_PREFIX = "burstcheck-progress: "
+
 
 @dataclass(frozen=True)
 class ServerTiming:
@@ -17,6 +20,11 @@ class ServerTiming:
     enter_s: float  # time.monotonic() when the request entered the app (same clock as the client's)
     exit_s: float  # when the app called start_response
     cpu_s: float  # thread CPU time the request used
+    # ASGI servers on asyncio: the worker's event loop, blocked in total (since it started) when the request
+    # entered and when it was answered, and its worst lag meanwhile; None elsewhere.
+    loop_blocked_enter_s: float | None = None
+    loop_blocked_exit_s: float | None = None
+    loop_lag_max_s: float | None = None
 
     @property
     def in_app_s(self) -> float:
@@ -24,12 +32,19 @@ class ServerTiming:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ServerTiming:
+        def optional(key: str) -> float | None:
+            value = data.get(key)
+            return float(value) if value is not None else None
+
         return cls(
             pid=int(data["pid"]),
             thread_id=int(data["thread_id"]),
             enter_s=float(data["enter_s"]),
             exit_s=float(data["exit_s"]),
             cpu_s=float(data["cpu_s"]),
+            loop_blocked_enter_s=optional("loop_blocked_enter_s"),
+            loop_blocked_exit_s=optional("loop_blocked_exit_s"),
+            loop_lag_max_s=optional("loop_lag_max_s"),
         )
 
     @classmethod

@@ -45,6 +45,22 @@ def our_processes() -> list[psutil.Process]:
     return found
 
 
+def running(pid: int) -> bool:
+    """Alive: not gone, and not a zombie (dead, waiting for its parent to collect it)."""
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def still_running(pids: list[int], within_s: float) -> list[int]:
+    """The pids still running after waiting up to `within_s` for all of them to end."""
+    deadline = time.monotonic() + within_s
+    while (alive := [p for p in pids if running(p)]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return alive
+
+
 @pytest.fixture(autouse=True)
 def no_leftover_processes() -> Iterator[None]:
     """Every test must end every server and worker it started, whether it passed or failed."""

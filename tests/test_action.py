@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from tests.conftest import APPS, REPO
+from tests.test_pr_comment import fake_github
 
 pytestmark = pytest.mark.e2e  # boots real servers or runs the CLI
 
@@ -59,7 +60,13 @@ def parse_github_output(text: str) -> dict[str, str]:
     return values
 
 
-def run_action(inputs: dict[str, str], workspace: Path, runner_temp: Path, job_python: Path | None = None) -> ActionRun:
+def run_action(
+    inputs: dict[str, str],
+    workspace: Path,
+    runner_temp: Path,
+    job_python: Path | None = None,
+    runner_env: dict[str, str] | None = None,
+) -> ActionRun:
     """Run action.yml's steps like a runner: inputs only through `env:`/`working-directory:` expressions.
 
     `job_python` is the job's `python` on PATH, where setup-python and `pip install -r requirements.txt` put
@@ -77,6 +84,7 @@ def run_action(inputs: dict[str, str], workspace: Path, runner_temp: Path, job_p
         "GITHUB_ACTION_PATH": str(REPO),
         "GITHUB_STEP_SUMMARY": str(summary),
         "RUNNER_TEMP": str(runner_temp),
+        **(runner_env or {}),
     }
     step_outputs: dict[str, dict[str, str]] = {}
     stdout = ""
@@ -239,11 +247,70 @@ def test_workflows_hold_least_privilege_and_drop_credentials() -> None:
         names.add(path.name)
         assert workflow["permissions"] == {}
         for job in workflow["jobs"].values():
-            assert set(job.get("permissions", {})) <= {"contents"}
+            permissions = job.get("permissions", {})
+            assert set(permissions) <= {"contents", "pull-requests"}
+            if "pull-requests" in permissions:  # only where a step posts the comment
+                assert permissions["pull-requests"] == "write"
+                assert any(str(step.get("with", {}).get("comment")) != "None" for step in job["steps"])
             for step in job["steps"]:
                 if str(step.get("uses", "")).startswith("actions/checkout@"):
                     assert step["with"]["persist-credentials"] is False
-    assert {"ci.yml", "self-test.yml"} <= names
+    assert {"ci.yml", "self-test.yml", "concurrency.yml", "matrix.yml"} <= names
     self_test = (REPO / ".github" / "workflows" / "self-test.yml").read_text()
     assert "uses: ./" in self_test and "continue-on-error: true" in self_test
     assert "bash .ci/run" in (REPO / ".github" / "workflows" / "ci.yml").read_text()
+
+
+@pytest.mark.timeout(600)
+def test_main_saves_a_baseline_and_a_pull_request_compares_and_comments(
+    workspace: Callable[[str], Path], runner_temp: Path, tmp_path: Path
+) -> None:
+    """The README's workflow in two jobs: main saves its report where actions/cache keeps it; a pull request
+    restores it, compares, and comments through the REST API (a loopback stand-in for GitHub)."""
+    root = workspace(CONFIG.format(app="sleepy"))
+    inputs = {"config": "checks/burstcheck.yaml", "baseline": ".burstcheck/baseline.json", "modes": "threaded"}
+    main = run_action({**inputs, "save-baseline": "true"}, root, runner_temp)
+    assert main.returncode == 0, main.stdout
+    assert "no baseline at .burstcheck/baseline.json yet" in main.stdout
+    saved = json.loads((root / ".burstcheck" / "baseline.json").read_text())
+    assert saved["verdict"] == "pass" and saved["results"][0]["mode"] == "threaded"
+
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": 3, "head": {"repo": {"full_name": "acme/shop"}}}}))
+    with fake_github() as api:
+        env = {"GITHUB_EVENT_PATH": str(event), "GITHUB_REPOSITORY": "acme/shop", "GITHUB_API_URL": api.url}
+        pull = run_action({**inputs, "comment": "true", "github-token": "t0ken"}, root, runner_temp, runner_env=env)
+    assert pull.returncode == 0, pull.stdout
+    assert "baseline .burstcheck/baseline.json (a drop of more than 25% is a regression):" in pull.stdout
+    assert "burstcheck: posted a comment on pull request #3" in pull.stdout
+    (posted,) = [body for method, _, body, auth in api.received if method == "POST" and auth == "Bearer t0ken"]
+    assert posted is not None and "<summary>Compared with the baseline</summary>" in posted["body"]
+    assert "| ✅ pass | threaded |" in posted["body"]
+
+
+def test_the_readme_shows_the_workflows_that_run_here() -> None:
+    """The README's baseline and matrix workflows are these files, verbatim: what it shows is what is tested."""
+    readme = (REPO / "README.md").read_text()
+    for name in ("concurrency.yml", "matrix.yml"):
+        text = (REPO / ".github" / "workflows" / name).read_text()
+        assert f"```yaml\n{text}```" in readme, name
+
+
+@pytest.mark.timeout(600)
+def test_a_matrix_of_modes_merges_into_one_report(
+    workspace: Callable[[str], Path], runner_temp: Path, tmp_path: Path
+) -> None:
+    root = workspace(CONFIG.format(app="locked"))
+    for mode in ("serial", "threaded"):  # two jobs of the matrix, each keeping its report (the artifact)
+        job = run_action({"config": "checks/burstcheck.yaml", "modes": mode, "args": "--quick"}, root, runner_temp)
+        assert job.returncode in (0, 1), job.stdout
+        (root / "reports" / mode).mkdir(parents=True)
+        shutil.copy(job.outputs["report"], root / "reports" / mode / "burstcheck-report.json")
+    merged = run_action({"merge": "reports/*/burstcheck-report.json"}, root, runner_temp)
+    assert merged.returncode == 1, merged.stdout  # `threaded` on a locked app fails, in the merged verdict too
+    report = json.loads(Path(merged.outputs["report"]).read_text())
+    assert sorted(r["mode"] for r in report["results"]) == ["serial", "threaded"]
+    assert merged.outputs["verdict"] == "fail" and merged.outputs["failed"] == "1"
+    assert merged.summary.count("## burstcheck:") == 1 and "| ❌ fail | threaded |" in merged.summary
+    nothing = run_action({"merge": "missing/*.json"}, root, runner_temp)
+    assert nothing.returncode == 2

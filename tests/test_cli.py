@@ -14,7 +14,7 @@ import pytest
 
 from checker import __version__
 from checker.errors import EXIT_COULD_NOT_RUN, EXIT_EXPECTATION_FAILED, EXIT_OK, EXIT_TERMINATED
-from tests.conftest import REPO, WriteConfig, burstcheck_argv, our_processes, run_with_report
+from tests.conftest import REPO, WriteConfig, burstcheck_argv, our_processes, run_with_report, still_running
 
 pytestmark = pytest.mark.e2e  # boots real servers or runs the CLI
 
@@ -170,17 +170,8 @@ def test_nothing_survives_a_killed_burstcheck(write_config: WriteConfig, tmp_pat
         assert daemons and set(daemons) <= set(family), "the daemon is kept below burstcheck's guardian"
         proc.kill()
         proc.wait(timeout=10)
-        deadline = time.monotonic() + 3.0
-        while (alive := [p for p in family if _running(p)]) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        alive = still_running(family, 3.0)
         assert not alive, f"left running 3 s after burstcheck was killed: {alive} (daemons: {daemons})"
     finally:
         proc.kill()
         proc.wait()
-
-
-def _running(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from junitparser import Error, Failure, JUnitXml
@@ -34,9 +35,27 @@ def test_summary_puts_failures_first_with_reasons() -> None:
     assert text.startswith("## burstcheck: ❌ fail\n")
     rows = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line][1:]
     assert [row.split(" | ")[1] for row in rows] == ["locked", "broken", "threaded"]
-    assert "### ❌ fail: locked `GET /slow`" in text
+    assert "<details open><summary>❌ fail: locked GET /slow</summary>" in text
     assert "expected >= 8, measured 1.0: requests ran one after another" in text
-    assert "### ⚠️ error: broken `GET /slow`" in text
+    assert "<details open><summary>⚠️ error: broken GET /slow</summary>" in text
+    assert "<details><summary>✅ pass: threaded GET /slow</summary>" in text  # passed: closed
+
+
+def test_each_measured_result_has_its_timeline_as_a_mermaid_chart() -> None:
+    text = github.summary_markdown(report())
+    charts = text.count("```mermaid\n---\ndisplayMode: compact\n---\ngantt")
+    assert charts == 2  # the failure and the pass; the error measured nothing
+    assert "    section 10\n    request :9, 209\n" in text  # client-side timings: one bar per request
+
+
+def test_markdown_in_an_error_cannot_break_the_table() -> None:
+    error = 'cannot import app: File "<frozen importlib._bootstrap>", line 1, in __init__ | x'
+    broken = replace(report(), results=(replace(report().results[0], verdict="error", reason=error, diagnosis=""),))
+    text = github.summary_markdown(broken)
+    row = next(line for line in text.splitlines() if line.startswith("| ⚠️ error"))
+    assert row.count(" | ") == 9  # ten cells: the pipe in the message did not add one
+    assert "<frozen" not in row and "__init__" not in row and "&#60;frozen importlib.&#95;bootstrap" in row
+    assert error in text  # in full, in a fenced block below the table
 
 
 def test_outputs() -> None:

@@ -14,7 +14,7 @@ import psutil
 import pytest
 
 from checker.processes import TERMINATE_GRACE_S, managed_process
-from tests.conftest import our_processes
+from tests.conftest import our_processes, running, still_running
 
 # A parent with a child in its group, a grandchild in a session of its own, and a daemon that double-forks
 # into a new session with an empty environment (no token to find it by); it prints every pid.
@@ -35,35 +35,21 @@ time.sleep(120)
 LEFTOVER_DEADLINE_S = 3.0  # the target: nothing left 3 s after burstcheck is gone
 
 
-def _wait_gone(pids: list[int], within_s: float) -> list[int]:
-    deadline = time.monotonic() + within_s
-    while (alive := [p for p in pids if _alive(p)]) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return alive
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
-
-
 def test_group_session_and_emptied_environment_descendants_are_ended() -> None:
     with managed_process([sys.executable, "-c", ESCAPER], stdout=subprocess.PIPE) as proc:
         assert proc.stdout is not None
         pids = json.loads(proc.stdout.readline())
-        assert len(pids) == 3 and all(_alive(p) for p in pids)
+        assert len(pids) == 3 and all(running(p) for p in pids)
         assert psutil.Process(pids[2]).environ() == {}  # the daemon carries no token
         assert pids[2] in [c.pid for c in psutil.Process(proc.pid).children(recursive=True)]  # kept below
-    assert not _wait_gone(pids, 0.5)
+    assert not still_running(pids, 0.5)
 
 
 def test_teardown_runs_when_the_body_raises() -> None:
     with pytest.raises(RuntimeError), managed_process([sys.executable, "-c", "import time; time.sleep(60)"]) as proc:
         family = [proc.pid, *(c.pid for c in psutil.Process(proc.pid).children(recursive=True))]
         raise RuntimeError("boom")
-    assert not _wait_gone(family, 0.5)
+    assert not still_running(family, 0.5)
 
 
 def test_a_process_that_ignores_sigterm_is_killed_after_the_grace() -> None:
@@ -75,7 +61,7 @@ def test_a_process_that_ignores_sigterm_is_killed_after_the_grace() -> None:
         child = psutil.Process(proc.pid).children()[0]
         started = time.monotonic()
     took = time.monotonic() - started
-    assert not _alive(child.pid)
+    assert not running(child.pid)
     assert TERMINATE_GRACE_S * 0.9 <= took < TERMINATE_GRACE_S + 10  # it had its grace, then SIGKILL
 
 
@@ -113,8 +99,8 @@ def test_nothing_survives_a_sigkilled_parent() -> None:
         assert set(pids) <= set(family) and len(family) >= 7  # 2 guardians, escaper, 3 of its own, stubborn
         parent.kill()
         parent.wait(10)
-        alive = _wait_gone(family, LEFTOVER_DEADLINE_S)
-        assert not alive, [" ".join(psutil.Process(p).cmdline()) for p in alive if _alive(p)]
+        alive = still_running(family, LEFTOVER_DEADLINE_S)
+        assert not alive, [" ".join(psutil.Process(p).cmdline()) for p in alive if running(p)]
     finally:
         parent.kill()
         parent.wait()

@@ -46,7 +46,7 @@ HANDLER_S = 0.05
 CONCURRENT = tl.measure(tl.thread_per_request(8, HANDLER_S), HANDLER_S)
 SERIAL = tl.measure(tl.queue_in_app(8, HANDLER_S, k=1), HANDLER_S)
 
-Measure = Callable[[str, Endpoint, Burst, float | None], tuple[Measurement, int]]
+Measure = Callable[[str, Endpoint, Burst, float | None, Callable[[str], None]], tuple[Measurement, int]]
 
 
 def scripted(*steps: Measurement | BaseException | Callable[[], Measurement]) -> tuple[Measure, list[str]]:
@@ -55,7 +55,9 @@ def scripted(*steps: Measurement | BaseException | Callable[[], Measurement]) ->
     asked: list[str] = []
     pending = list(steps)
 
-    def measure(base_url: str, endpoint: Endpoint, burst: Burst, budget_s: float | None) -> tuple[Measurement, int]:
+    def measure(
+        base_url: str, endpoint: Endpoint, burst: Burst, budget_s: float | None, status: Callable[[str], None]
+    ) -> tuple[Measurement, int]:
         asked.append(endpoint.path)
         step = pending.pop(0) if pending else CONCURRENT
         if isinstance(step, BaseException):
@@ -141,7 +143,9 @@ def test_the_deadline_ends_the_run_with_what_it_measured(write_config: WriteConf
     loaded = load_config(write_config(STATIC))
     budgets: list[float | None] = []
 
-    def slow(base_url: str, endpoint: Endpoint, burst: Burst, budget_s: float | None) -> tuple[Measurement, int]:
+    def slow(
+        base_url: str, endpoint: Endpoint, burst: Burst, budget_s: float | None, status: Callable[[str], None]
+    ) -> tuple[Measurement, int]:
         budgets.append(budget_s)
         time.sleep(0.6)
         return CONCURRENT, 0

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from checker.results import Result, RunReport
+from checker.reports import console, timeline
+from checker.results import Baseline, Result, RunReport
 from checker.text import printable
 
 VERDICT_ORDER = {"fail": 0, "error": 1, "pass": 2}  # failed results first: they are what a reader came for
@@ -45,12 +46,24 @@ def failure_annotations(report: RunReport, config_file: str) -> list[str]:
         message = result.reason + (f"\nwhy: {result.diagnosis}" if result.diagnosis else "")
         title = f"burstcheck {result.verdict}: {result.mode} {result.endpoint}"
         lines.append(annotation("error", config_file, result.config_line, title, message))
+    baseline = report.baseline
+    for result in report.results:
+        change = baseline.change_of(result) if baseline else None
+        if baseline and change and change.regressed and result.verdict == "pass":  # shown, not failed
+            title = f"burstcheck regression: {result.mode} {result.endpoint}"
+            message = f"{change.describe()} against the baseline, more than the {baseline.tolerance:.0%} tolerance"
+            lines.append(annotation("warning", config_file, result.config_line, title, message))
     return lines
 
 
+# Characters Markdown would read as syntax inside a cell: `__init__` must not turn bold, `<frozen ...>` must not
+# vanish as an HTML tag, a pipe must not split the cell.
+_MARKDOWN = str.maketrans({c: f"&#{ord(c)};" for c in "&\\`*_[]<|~"})
+
+
 def _cell(text: str) -> str:
-    """Text for one table cell: one line, no pipe that would split the cell."""
-    return printable(text).replace("|", "\\|").replace("\n", " ")
+    """Text for one table cell or a line of prose: one line, nothing Markdown or HTML would interpret."""
+    return printable(text).replace("\n", " ").translate(_MARKDOWN)
 
 
 def _block(text: str) -> list[str]:
@@ -59,20 +72,21 @@ def _block(text: str) -> list[str]:
     return [fence, printable(text).replace("````", "'```"), fence]
 
 
-def _row(result: Result) -> str:
+def _row(result: Result, baseline: Baseline | None) -> str:
     figures = result.figures
     burst = figures.median_burst if figures else None
     cells = [
         VERDICT_BADGE[result.verdict],
         result.mode,
-        f"`{result.endpoint}`",
+        result.endpoint,
         result.server,
         result.expected,
         f"{figures.measured:.1f} ({figures.basis})" if figures else "-",
+        *([console.baseline_cell(result, baseline)] if baseline else []),
         f"{figures.effective_concurrency:.1f}" if figures else "-",
         str(burst.server.admitted_concurrency) if burst and burst.server else "n/a",
         f"{burst.burst_wall_s:.2f} s" if burst else "-",
-        result.diagnosis or result.reason.splitlines()[0],
+        (result.diagnosis or result.reason).splitlines()[0],
     ]
     return "| " + " | ".join(_cell(c) for c in cells) + " |"
 
@@ -84,25 +98,46 @@ def summary_markdown(report: RunReport) -> str:
         f"## burstcheck: {VERDICT_BADGE[report.verdict]}",
         "",
         f"{counts['fail']} missed, {counts['error']} could not be measured, {counts['pass']} met"
-        f" · config `{_cell(report.config_path)}` · {report.duration_s:.1f} s",
+        f" · config {_cell(report.config_path)} · {report.duration_s:.1f} s",
     ]
     if report.ending != "complete":
         out += ["", f"**The run ended early: {ENDING_TITLE[report.ending]}.**", "", *_block(report.problem)]
     if report.results:
+        columns = ["verdict", "mode", "endpoint", "server", "expected", "measured"]
+        columns += ["baseline" if report.baseline else "", "client C", "admitted", "burst wall", "why"]
+        columns = [c for c in columns if c]
         out += [
             "",
-            "| verdict | mode | endpoint | server | expected | measured | client C | admitted | burst wall | why |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-            *[_row(r) for r in ordered],
+            "| " + " | ".join(columns) + " |",
+            "| " + " | ".join("---" for _ in columns) + " |",
+            *[_row(r, report.baseline) for r in ordered],
+        ]
+    if report.baseline is not None:
+        out += [
+            "",
+            "<details><summary>Compared with the baseline</summary>",
+            "",
+            *_block(console.comparison(report.baseline)),
+            "",
+            "</details>",
         ]
     for result in ordered:
-        if result.verdict == "pass":
-            continue
-        out += ["", f"### {VERDICT_BADGE[result.verdict]}: {result.mode} `{_cell(result.endpoint)}`", ""]
-        out += _block(result.reason)
-        if result.diagnosis:
-            out += ["", f"**Why:** {_cell(result.diagnosis)}"]
+        out += ["", *_details(result)]
     return "\n".join(out) + "\n"
+
+
+def _details(result: Result) -> list[str]:
+    """A collapsible block per result, open for those that did not pass: the reason in full (a server's
+    output, a traceback's last lines), the diagnosis, and the burst's timeline as a Mermaid chart."""
+    opened = " open" if result.verdict != "pass" else ""
+    summary = f"{VERDICT_BADGE[result.verdict]}: {_cell(result.mode)} {_cell(result.endpoint)}"
+    out = [f"<details{opened}><summary>{summary}</summary>", "", *_block(result.reason)]
+    if result.diagnosis:
+        out += ["", f"**Why:** {_cell(result.diagnosis)}"]
+    picture = timeline.of_result(result)
+    if picture is not None:
+        out += ["", timeline.mermaid(picture)]
+    return [*out, "", "</details>"]
 
 
 def outputs(report: RunReport, json_path: str | None) -> dict[str, str]:

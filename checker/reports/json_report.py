@@ -7,14 +7,15 @@ from dataclasses import asdict
 from typing import Any
 
 from checker import __version__
-from checker.analysis import BurstFigures
-from checker.results import Attempt, Result, RunReport
-from checker.timings import RequestTiming
+from checker.analysis import BurstFigures, Judgement, summarize
+from checker.results import Attempt, Baseline, Result, RunReport
+from checker.timings import Measurement, RequestTiming, ServerTiming
 
 # 2: the verdict uses `measured` (the allowed concurrency, or client C for command servers), no longer
 #    `effective_concurrency`; results and bursts carry `allowed`.
 # 3: the run's `ending` and `problem` (a report is written however the run ends), `counts`, the verdict
-#    `interrupted`, and each request's `body_bytes`.
+#    `interrupted`, each request's `body_bytes`, `baseline`, and what reading a report back needs
+#    (`t0_s` of bursts and calibrations, each result's `expect_status` and `duration_s`).
 SCHEMA_VERSION = 3
 
 
@@ -31,7 +32,7 @@ def _request(timing: RequestTiming, burst_start_s: float) -> dict[str, Any]:
 
 def _burst(figures: BurstFigures, timings: tuple[RequestTiming, ...]) -> dict[str, Any]:
     start = min(t.sent_s for t in timings)
-    return {**asdict(figures), "requests": [_request(t, start) for t in timings]}
+    return {**asdict(figures), "t0_s": start, "requests": [_request(t, start) for t in timings]}
 
 
 def _attempt(attempt: Attempt) -> dict[str, Any]:
@@ -49,6 +50,7 @@ def _attempt(attempt: Attempt) -> dict[str, Any]:
         "others_cpu_cores": figures.others_cpu_cores,
         "control_overhead_s": figures.control_overhead_s,
         "unstable": figures.unstable,
+        "calibration_t0_s": calibration_start,
         "calibration": [_request(t, calibration_start) for t in attempt.measurement.calibration],
         "bursts": [_burst(f, t) for f, t in zip(figures.bursts, attempt.measurement.bursts, strict=True)],
     }
@@ -67,6 +69,8 @@ def result_json(result: Result) -> dict[str, Any]:
         "reason": result.reason,
         "diagnosis": result.diagnosis,
         "config_line": result.config_line,
+        "expect_status": result.expect_status,
+        "duration_s": result.duration_s,
         "measured": figures.measured if figures else None,
         "verdict_basis": figures.basis if figures else None,
         "allowed_concurrency": figures.allowed_concurrency if figures else None,
@@ -82,6 +86,15 @@ def result_json(result: Result) -> dict[str, Any]:
     }
 
 
+def _baseline(baseline: Baseline) -> dict[str, Any]:
+    return {
+        "path": baseline.path,
+        "tolerance": baseline.tolerance,
+        "warning": baseline.warning or None,
+        "changes": [{**asdict(c), "relative": c.relative} for c in baseline.changes],
+    }
+
+
 def render(report: RunReport) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
@@ -94,4 +107,70 @@ def render(report: RunReport) -> dict[str, Any]:
         "duration_s": report.duration_s,
         "client_peak_rss_kib": report.client_peak_rss_kib,
         "results": [result_json(r) for r in report.results],
+        "baseline": _baseline(report.baseline) if report.baseline else None,
     }
+
+
+# --- reading a report back (burstcheck merge) ---------------------------------------------------------------
+
+
+def load(data: dict[str, Any]) -> RunReport:
+    """A report from its JSON: the timings as they were measured, the figures computed again from them (the
+    same pure functions), the verdicts and reasons as they were given. Raises ValueError when `data` is not a
+    report of this schema version."""
+    if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
+        raise ValueError(f"not a burstcheck JSON report of schema_version {SCHEMA_VERSION}")
+    try:
+        return RunReport(
+            config_path=str(data["config"]),
+            results=tuple(_load_result(r) for r in data["results"]),
+            duration_s=float(data["duration_s"]),
+            client_peak_rss_kib=int(data["client_peak_rss_kib"]),
+            ending=data["ending"],
+            problem=data.get("problem") or "",
+        )
+    except (KeyError, TypeError, IndexError) as exc:
+        raise ValueError(f"a field is missing or malformed ({type(exc).__name__}: {exc})") from None
+
+
+def _load_result(data: dict[str, Any]) -> Result:
+    expected = data["expected"]
+    return Result(
+        mode=data["mode"],
+        server=data["server"],
+        endpoint=data["endpoint"],
+        expected=expected["text"],
+        min_concurrency=expected["min"],
+        max_concurrency=expected["max"],
+        verdict=data["verdict"],
+        reason=data["reason"],
+        config_line=int(data["config_line"]),
+        diagnosis=data.get("diagnosis") or "",
+        duration_s=float(data.get("duration_s") or 0.0),
+        attempts=tuple(_load_attempt(a, int(data["expect_status"])) for a in data["attempts"]),
+        python=data.get("python") or "",
+        expect_status=int(data["expect_status"]),
+    )
+
+
+def _load_attempt(data: dict[str, Any], expect_status: int) -> Attempt:
+    measurement = Measurement(
+        calibration=tuple(_load_request(r, float(data["calibration_t0_s"])) for r in data["calibration"]),
+        bursts=tuple(tuple(_load_request(r, float(b["t0_s"])) for r in b["requests"]) for b in data["bursts"]),
+        others_cpu_cores=data.get("others_cpu_cores"),
+    )
+    figures = summarize(measurement, expect_status, overhead_s=data.get("control_overhead_s"))
+    return Attempt(measurement, figures, Judgement(data["verdict"], data["reason"]))
+
+
+def _load_request(data: dict[str, Any], t0_s: float) -> RequestTiming:
+    sent = t0_s + float(data["start_offset_s"])
+    server = data.get("server")
+    return RequestTiming(
+        sent_s=sent,
+        done_s=sent + float(data["duration_s"]),
+        status=data.get("status"),
+        error=data.get("error"),
+        server=ServerTiming.from_json(server) if server else None,
+        body_bytes=int(data.get("body_bytes") or 0),
+    )

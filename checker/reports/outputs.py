@@ -7,13 +7,14 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from checker.reports import console, github, json_report, junit
+from checker import crash_log
+from checker.reports import console, github, html_report, json_report, junit, pr_comment
 from checker.results import RunReport
 from checker.text import printable
 
@@ -22,25 +23,48 @@ from checker.text import printable
 class Targets:
     json_path: Path | None = None
     junit_path: Path | None = None
+    html_path: Path | None = None
+    timelines: bool = False  # the console draws every result's timeline, not only the failed ones'
+    comment: bool = False  # post the summary as a pull-request comment (inside GitHub Actions)
 
 
 def write_all(report: RunReport, targets: Targets, environ: Mapping[str, str] = os.environ) -> list[str]:
-    """Write every output; returns what could not be written (one message each, already printed)."""
-    rendered = console.render(report)
-    if rendered:
-        _print(rendered, sys.stdout)
+    """Write every output; returns what could not be written (one message each, already printed). An output
+    whose rendering fails (a bug) is logged as an internal error and the others are still written."""
+    failed: list[str] = []
+
+    def rendered(what: str, render: Callable[[], str]) -> str | None:
+        try:
+            return render()
+        except Exception as exc:  # a bug in one renderer must not cost the other reports
+            failed.append(f"cannot render the {what}: {crash_log.record(exc)}")
+            return None
+
+    if text := rendered("console report", lambda: console.render(report, timelines=targets.timelines)):
+        _print(text, sys.stdout)
     if report.problem:
         _print(f"burstcheck: {report.problem}", sys.stderr)
-    failed = []
-    if targets.json_path is not None:
-        failed += _write(targets.json_path, "JSON report", json.dumps(json_report.render(report), indent=2) + "\n", "w")
-    if targets.junit_path is not None:
-        failed += _write(targets.junit_path, "JUnit report", junit.render(report), "w")
+    files = (
+        (targets.json_path, "JSON report", lambda: json.dumps(json_report.render(report), indent=2) + "\n"),
+        (targets.junit_path, "JUnit report", lambda: junit.render(report)),
+        (targets.html_path, "HTML report", lambda: html_report.render(report)),
+    )
+    for path, what, render in files:
+        if path is not None and (text := rendered(what, render)) is not None:
+            failed += _write(path, what, text, "w")
     if environ.get("GITHUB_ACTIONS") == "true":
-        for line in github.failure_annotations(report, workspace_relative(report.config_path, environ)):
-            _print(line, sys.stdout)
-    if summary := environ.get("GITHUB_STEP_SUMMARY"):
-        failed += _write(Path(summary), "job summary", github.summary_markdown(report), "a")
+        config_file = workspace_relative(report.config_path, environ)
+        annotations = rendered("annotations", lambda: "\n".join(github.failure_annotations(report, config_file)))
+        if annotations:
+            _print(annotations, sys.stdout)
+    markdown = rendered("job summary", lambda: github.summary_markdown(report)) or ""
+    if targets.comment and markdown:
+        posted = pr_comment.post(markdown, environ)
+        _print(f"burstcheck: {posted.message}", sys.stderr if not posted.ok else sys.stdout)
+        if not posted.ok:
+            markdown += f"\n> [!NOTE]\n> {posted.message}\n"
+    if (summary := environ.get("GITHUB_STEP_SUMMARY")) and markdown:
+        failed += _write(Path(summary), "job summary", markdown, "a")
     if output := environ.get("GITHUB_OUTPUT"):
         values = github.outputs(report, str(targets.json_path.absolute()) if targets.json_path else None)
         failed += _write(Path(output), "step outputs", github.output_lines(values), "a")

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import psutil
 import pytest
 
 from checker.errors import (
@@ -24,7 +23,7 @@ from checker.errors import (
     EXIT_INTERRUPTED,
     EXIT_OK,
 )
-from tests.conftest import APPS, REPO, burstcheck_argv, our_processes
+from tests.conftest import APPS, REPO, burstcheck_argv, our_processes, still_running
 from tests.test_action import parse_github_output
 
 
@@ -271,7 +270,7 @@ def test_a_daemon_with_an_empty_environment_does_not_survive_a_run(tmp_path: Pat
     outcome = cli(tmp_path, config + "endpoints: [{path: '/?seconds=0.05'}]\n" + THREADED)
     assert outcome.returncode == EXIT_OK, outcome.stdout
     daemons = [int(pid) for pid in pid_file.read_text().split()]
-    assert daemons and not [p for p in daemons if psutil.pid_exists(p) and psutil.Process(p).status() != "zombie"]
+    assert daemons and not still_running(daemons, 0.5)
 
 
 @e2e
@@ -318,3 +317,22 @@ def test_a_newline_in_the_config_path_cannot_forge_a_log_line(tmp_path: Path) ->
     lines = (done.stdout + done.stderr).splitlines()
     assert not [line for line in lines if line.lstrip().startswith("::error::forged")], lines
     assert "x\\n::error::forged" in done.stderr
+
+
+def test_a_renderer_that_breaks_costs_only_its_own_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from checker.reports import html_report
+    from checker.reports.outputs import Targets, write_all
+    from tests.test_reports import report
+
+    def broken(report: object) -> str:
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(html_report, "render", broken)
+    monkeypatch.setenv("RUNNER_TEMP", str(tmp_path))
+    targets = Targets(json_path=tmp_path / "r.json", junit_path=tmp_path / "j.xml", html_path=tmp_path / "r.html")
+    failed = write_all(report(), targets, environ={})
+    assert len(failed) == 1 and failed[0].startswith("cannot render the HTML report: internal error")
+    assert (tmp_path / "r.json").exists() and (tmp_path / "j.xml").exists() and not (tmp_path / "r.html").exists()
+    assert "FAIL locked GET /slow" in capsys.readouterr().out
