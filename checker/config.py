@@ -33,6 +33,9 @@ SERIALIZED_MAX_CONCURRENCY = 1.5
 CONCURRENT_MIN_FRACTION = 0.8
 
 ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+# A drop of more than this share against the baseline is a regression: above the variation between two runs
+# of the same cell that the accuracy benchmark measured (README, "Comparing with main").
+DEFAULT_BASELINE_TOLERANCE = 0.25
 # A request path as it goes on the request line: no whitespace or control characters (write %20 for a space).
 REQUEST_PATH = re.compile(r"^/[^\s\x00-\x1f\x7f]*$")
 # RFC 9110 token: what a header name may hold; anything else is refused by the HTTP client at run time.
@@ -235,6 +238,34 @@ class WaitressMode(ModeBase):
         return f"waitress threads={self.threads}"
 
 
+class UvicornMode(ModeBase):
+    """uvicorn (extra `burstcheck[asgi]`): ASGI apps (FastAPI, Starlette, Quart), one event loop per worker."""
+
+    server: Literal["uvicorn"]
+    workers: int = Field(1, ge=1, le=64, description="Worker processes, each with its own event loop.")
+    loop: Literal["auto", "asyncio", "uvloop"] = Field("auto", description="Event loop implementation.")
+    http: Literal["auto", "h11", "httptools"] = Field("auto", description="HTTP protocol implementation.")
+
+    @property
+    def label(self) -> str:
+        return f"uvicorn workers={self.workers} loop={self.loop} http={self.http}"
+
+
+class HypercornMode(ModeBase):
+    """hypercorn (extra `burstcheck[asgi]`): ASGI apps on asyncio, uvloop or trio."""
+
+    server: Literal["hypercorn"]
+    workers: int = Field(1, ge=1, le=64, description="Worker processes, each with its own event loop.")
+    worker_class: Literal["asyncio", "uvloop", "trio"] = Field("asyncio", description="The event loop.")
+
+    @property
+    def label(self) -> str:
+        return f"hypercorn workers={self.workers} worker_class={self.worker_class}"
+
+
+ASGI_SERVERS = ("uvicorn", "hypercorn")
+
+
 def fill_command(template: str, *, host: str, port: int, python: str) -> list[str]:
     """Split a command template as a shell would (it runs without one) and fill in its placeholders."""
     return [word.format(host=host, port=port, python=python) for word in shlex.split(template)]
@@ -284,7 +315,7 @@ class CommandMode(ModeBase):
         return f"command: {self.command}"
 
 
-AnyMode = WerkzeugMode | GunicornMode | WaitressMode | CommandMode
+AnyMode = WerkzeugMode | GunicornMode | WaitressMode | UvicornMode | HypercornMode | CommandMode
 
 
 def _server_of(value: Any) -> str | None:
@@ -298,6 +329,8 @@ Mode = Annotated[
     Annotated[WerkzeugMode, Tag("werkzeug")]
     | Annotated[GunicornMode, Tag("gunicorn")]
     | Annotated[WaitressMode, Tag("waitress")]
+    | Annotated[UvicornMode, Tag("uvicorn")]
+    | Annotated[HypercornMode, Tag("hypercorn")]
     | Annotated[CommandMode, Tag("command")],
     Discriminator(_server_of),
 ]
@@ -306,10 +339,15 @@ Mode = Annotated[
 class Config(StrictModel):
     """A burstcheck config file."""
 
+    interface: Literal["wsgi", "asgi"] | None = Field(
+        None,
+        description="Whether `app` is a WSGI app (werkzeug, gunicorn, waitress) or an ASGI app (uvicorn,"
+        " hypercorn). Default: what the modes' servers serve; an error where they disagree with it.",
+    )
     app: str | None = Field(
         None,
-        description="WSGI app: 'package.module:attribute', a factory 'module:create_app()' with literal arguments"
-        " ('module:create_app(\"prod\", debug=False)'), or a Django project's 'mysite.wsgi:application'"
+        description="WSGI or ASGI app: 'package.module:attribute', a factory 'module:create_app()' with literal"
+        " arguments ('module:create_app(\"prod\", debug=False)'), or a Django project's 'mysite.wsgi:application'"
         " (not needed by command modes).",
     )
     python: NoNul | None = Field(
@@ -343,6 +381,18 @@ class Config(StrictModel):
         " and the verdict uses client-side C with that overhead taken out.",
     )
     modes: list[Mode] = Field(min_length=1, description="Server modes, each with the concurrency it must show.")
+    baseline_tolerance: float = Field(
+        DEFAULT_BASELINE_TOLERANCE,
+        ge=0,
+        lt=1,
+        description="With --baseline: a measured concurrency below (1 - this) x the baseline's is a regression."
+        " The default is above the repeat-to-repeat variation the accuracy benchmark measured.",
+    )
+    fail_on_regression: bool = Field(
+        False,
+        description="With --baseline: a regression fails its result even where the expectation still passes"
+        " (otherwise it is shown and annotated as a warning).",
+    )
 
     @field_validator("app")
     @classmethod

@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from checker.config import Config
+from checker.config import ASGI_SERVERS, Config
 from checker.errors import ConfigError
 from checker.interpreter import resolve
 from checker.text import one_line
@@ -195,9 +195,26 @@ def _semantic_problems(config: Config, app_dir: Path, config_dir: Path) -> Itera
                 f"min_concurrency {low:g} is more than burst.requests ({config.burst.requests}): it can never pass",
             )
 
+    yield from _interface_problems(config)
     importing = [m.name for m in config.modes if m.server != "command"]
     if config.app is None and importing:
         yield ("app",), f"app is required by modes {', '.join(importing)}; only command modes run without it"
+
+
+def _interface_problems(config: Config) -> Iterable[tuple[Loc, str]]:
+    """One app is one interface: every mode that imports it must serve that interface."""
+    served = [(i, m) for i, m in enumerate(config.modes) if m.server != "command"]
+    kinds = {i: ("asgi" if m.server in ASGI_SERVERS else "wsgi") for i, m in served}
+    interface = config.interface or (kinds[served[0][0]] if served else "")
+    for index, mode in served:
+        if kinds[index] != interface:
+            which = "the config's interface" if config.interface else f"modes[{served[0][0]}]"
+            servers = "uvicorn or hypercorn" if interface == "asgi" else "werkzeug, gunicorn or waitress"
+            yield (
+                ("modes", index, "server"),
+                f"{mode.server} serves {kinds[index].upper()} apps, but the app is {interface.upper()} ({which}):"
+                f" use {servers}",
+            )
 
 
 def _problem(root: yaml.Node, loc: Loc, msg: str, kind: str) -> tuple[int, str, str]:

@@ -9,6 +9,12 @@ from checker.estimate import AllowedConcurrency
 # In one process, CPU-bound requests whose CPU time added up to more than this many cores at once ran
 # outside the GIL (C code that releases it: a SQLite scan, hashing, compression).
 GIL_RELEASED_PARALLELISM = 1.3
+# An event loop blocked for this share of the burst (per worker) served requests one at a time: a handler's
+# blocking call, not the server, set the pace.
+LOOP_BLOCKED_SHARE = 0.5
+# Starlette and FastAPI run `def` endpoints in anyio's thread pool, 40 threads unless raised.
+ANYIO_THREADS = 40
+THREAD_POOL_SLACK = 2
 # Client C below this share of the allowed concurrency, with transfers longer than the handler, is the
 # transfer's doing: a half is far outside the run-to-run noise of either figure.
 TRANSFER_BOUND_SHARE = 0.5
@@ -69,6 +75,9 @@ def _why(figures: AttemptFigures, cpu_cores: int) -> str:
         return _client_only(figures.measured, n)
     k = allowed.value
     where = f"{_count(server.processes, 'process', 'processes')}, {_count(server.threads, 'thread', 'threads')}"
+    loop = _event_loop(figures, server.processes)
+    if loop:
+        return loop
     if allowed.server_cap == 1:  # whatever the handler does, one at a time is the server's doing
         return "the server handles one request at a time (threaded=False / one sync worker)"
     cpu = _cpu(figures, allowed, server.processes, cpu_cores, where)
@@ -81,6 +90,12 @@ def _why(figures: AttemptFigures, cpu_cores: int) -> str:
         return f"concurrency is capped at {cap}: a pool of {cap} workers/threads in the server ({where})"
     if allowed.limited_by == "app" and allowed.app_limit is not None:
         inside = server.admitted_concurrency
+        if burst.loop_blocked_s is not None and abs(allowed.app_limit - ANYIO_THREADS) <= THREAD_POOL_SLACK:
+            return (
+                f"sync endpoints run in a thread pool capped at {ANYIO_THREADS} (anyio's default): the server admitted"
+                f" {inside} at once, about {round(allowed.app_limit)} ran; make the endpoint `async def` with async"
+                " clients, or raise anyio's thread limiter"
+            )
         if k < SERIALIZED_MAX_CONCURRENCY:
             return (
                 f"the server ran them together ({inside} inside the app at once) but the app serialized them: "
@@ -94,6 +109,27 @@ def _why(figures: AttemptFigures, cpu_cores: int) -> str:
     if k >= CONCURRENT_MIN_FRACTION * n:
         return f"requests ran concurrently: nothing in the server or the app made them wait ({where})"
     return f"allowed {k:.1f} with {server.admitted_concurrency} inside the app at once ({where})"
+
+
+def _event_loop(figures: AttemptFigures, workers: int) -> str:
+    """ASGI on asyncio: a loop blocked for most of the burst served one request at a time, whatever ran."""
+    burst = figures.median_burst
+    blocked = burst.loop_blocked_s
+    if blocked is None or blocked < LOOP_BLOCKED_SHARE * burst.burst_wall_s * workers:
+        return ""
+    span = f"{blocked:.1f} s of the {burst.burst_wall_s:.1f} s burst" + (
+        f" (over {workers} workers)" if workers > 1 else ""
+    )
+    if figures.cpu_bound:
+        return (
+            f"a CPU-bound handler held the event loop for {span}: {figures.calibration_cpu_share:.0%} CPU when"
+            " alone, so the loop serves nothing else while it runs; move the work to a process pool"
+            " (loop.run_in_executor), or run more workers"
+        )
+    return (
+        f"the event loop was blocked for {span}: a blocking call inside `async def` (for example time.sleep,"
+        " requests, a synchronous database driver); make the endpoint `def` or await an async client"
+    )
 
 
 def _cpu(

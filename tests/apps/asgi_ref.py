@@ -1,0 +1,52 @@
+"""Reference ASGI app (FastAPI) with one route per way an async app serves a burst; each takes `?ms=`.
+
+/async-sleep   async def + await asyncio.sleep: the loop serves them all at once
+/async-block   async def + time.sleep: a blocking call stops the loop, one request at a time per worker
+/sync-sleep    def + time.sleep: run in anyio's thread pool, 40 at once
+/async-cpu     async def + a pure-Python loop: CPU-bound, the loop serves nothing else meanwhile
+"""
+
+import asyncio
+import time
+
+import anyio
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+def _spin(seconds: float) -> int:
+    started = time.thread_time()
+    total = 0
+    while time.thread_time() - started < seconds:
+        total += sum(range(200))
+    return total
+
+
+@app.get("/async-sleep")
+async def async_sleep(ms: float = 50) -> dict:
+    await asyncio.sleep(ms / 1000)
+    return {"slept_ms": ms}
+
+
+@app.get("/anyio-sleep")
+async def anyio_sleep(ms: float = 50) -> dict:
+    await anyio.sleep(ms / 1000)
+    return {"slept_ms": ms}
+
+
+@app.get("/async-block")
+async def async_block(ms: float = 50) -> dict:
+    time.sleep(ms / 1000)  # the mistake this app exists to show
+    return {"slept_ms": ms}
+
+
+@app.get("/sync-sleep")
+def sync_sleep(ms: float = 50) -> dict:
+    time.sleep(ms / 1000)
+    return {"slept_ms": ms}
+
+
+@app.get("/async-cpu")
+async def async_cpu(ms: float = 50) -> dict:
+    return {"total": _spin(ms / 1000)}
