@@ -8,11 +8,23 @@
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import anyio
 from fastapi import FastAPI
+from fastapi.responses import PlainTextResponse, StreamingResponse
 
-app = FastAPI()
+STATE = {"started": False}
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    STATE["started"] = True  # the middleware must pass lifespan events through for this to run
+    yield
+
+
+app = FastAPI(lifespan=lifespan)
 
 
 def _spin(seconds: float) -> int:
@@ -50,3 +62,16 @@ def sync_sleep(ms: float = 50) -> dict:
 @app.get("/async-cpu")
 async def async_cpu(ms: float = 50) -> dict:
     return {"total": _spin(ms / 1000)}
+
+
+@app.get("/streamed")
+async def streamed(ms: float = 50):
+    if not STATE["started"]:
+        return PlainTextResponse("lifespan startup did not run", status_code=500)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(5):
+            await asyncio.sleep(ms / 5000)
+            yield b"chunk\n"
+
+    return StreamingResponse(chunks(), media_type="text/plain")
