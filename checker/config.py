@@ -238,11 +238,16 @@ class WaitressMode(ModeBase):
         return f"waitress threads={self.threads}"
 
 
-class UvicornMode(ModeBase):
+class AsgiModeBase(ModeBase):
+    """An ASGI server: worker processes that share one listening socket, each with its own event loop."""
+
+    workers: int = Field(1, ge=1, le=64, description="Worker processes, each with its own event loop.")
+
+
+class UvicornMode(AsgiModeBase):
     """uvicorn (extra `burstcheck[asgi]`): ASGI apps (FastAPI, Starlette, Quart), one event loop per worker."""
 
     server: Literal["uvicorn"]
-    workers: int = Field(1, ge=1, le=64, description="Worker processes, each with its own event loop.")
     loop: Literal["auto", "asyncio", "uvloop"] = Field("auto", description="Event loop implementation.")
     http: Literal["auto", "h11", "httptools"] = Field("auto", description="HTTP protocol implementation.")
 
@@ -251,11 +256,10 @@ class UvicornMode(ModeBase):
         return f"uvicorn workers={self.workers} loop={self.loop} http={self.http}"
 
 
-class HypercornMode(ModeBase):
+class HypercornMode(AsgiModeBase):
     """hypercorn (extra `burstcheck[asgi]`): ASGI apps on asyncio, uvloop or trio."""
 
     server: Literal["hypercorn"]
-    workers: int = Field(1, ge=1, le=64, description="Worker processes, each with its own event loop.")
     worker_class: Literal["asyncio", "uvloop", "trio"] = Field("asyncio", description="The event loop.")
 
     @property
