@@ -45,7 +45,8 @@ def compare(
 
 
 def measured_in_results(results: Iterable[Result]) -> dict[Key, float | None]:
-    return {key_of(r): (r.figures.measured if r.figures else None) for r in results}
+    """A result that could not be measured (a busy machine, failed requests) has no figure to compare."""
+    return {key_of(r): (r.figures.measured if r.figures and r.verdict != "error" else None) for r in results}
 
 
 def fail_regressions(results: Iterable[Result], baseline: Baseline) -> tuple[Result, ...]:

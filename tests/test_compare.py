@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from checker.compare import compare, fail_regressions, measured_in_report
+from checker.compare import compare, fail_regressions, measured_in_report, measured_in_results
 from checker.errors import EXIT_CONFIG_ERROR, EXIT_EXPECTATION_FAILED, EXIT_OK
 from tests.conftest import REPO, WriteConfig, burstcheck_argv, run_with_report
 from tests.test_reports import report
@@ -104,3 +105,12 @@ def test_run_with_a_baseline_shows_the_change_and_fails_only_when_told(
         capture_output=True, text=True, timeout=120, cwd=REPO,
     )  # fmt: skip
     assert missing.returncode == EXIT_OK and "warning: the baseline was not used: cannot read it" in missing.stdout
+
+
+def test_a_result_that_could_not_be_measured_is_not_compared() -> None:
+    measured = next(r for r in report().results if r.verdict == "pass")
+    busy = replace(measured, verdict="error", reason="the machine is busy")  # figures, but no verdict on them
+    key = (measured.mode, measured.endpoint, measured.server)
+    assert measured_in_results([busy]) == {key: None}
+    assert measured.figures is not None
+    assert measured_in_results([measured])[key] == measured.figures.measured
