@@ -15,6 +15,14 @@ from tests.conftest import REPO, WriteConfig, run_with_report
 pytestmark = pytest.mark.e2e
 
 
+# As in test_server_matrix: a machine busy with other work may make a CPU-bound result "could not measure".
+BUSY_OTHERS_CORES = 0.5
+
+
+def busy(result: dict[str, Any]) -> bool:
+    return any((a["others_cpu_cores"] or 0) >= BUSY_OTHERS_CORES for a in result["attempts"])
+
+
 def check(write_config: WriteConfig, tmp_path: Path, route: str, mode: str, requests: int = 10) -> dict[str, Any]:
     config = (
         f"app: asgi_ref:app\napp_dir: APPS\nburst: {{requests: {requests}, repeats: 2, calibration_requests: 3}}\n"
@@ -36,12 +44,14 @@ def test_awaiting_handlers_run_concurrently_on_one_loop(write_config: WriteConfi
 
 SERVERS = {"uvicorn-1": ("server: uvicorn", 1), "uvicorn-2": ("server: uvicorn, workers: 2", 2)}
 SERVERS["hypercorn-1"] = ("server: hypercorn", 1)
-# route -> (how many ran at once, with w workers; how the diagnosis starts)
+# route -> (how many ran at once, with w workers; how the diagnosis starts). A blocked loop serves one at a
+# time per worker; with 2 workers the lower bound stays 1, as asyncio accepts every pending connection when it
+# wakes and one worker may take a whole small burst (the accuracy benchmark shows it under load).
 ROUTES = {
     "/async-sleep?ms=100": (lambda w: (8, 10), "requests ran concurrently"),
-    "/async-block?ms=100": (lambda w: (0.7 * w, 1.3 * w + 0.5), "the event loop was blocked for "),
+    "/async-block?ms=100": (lambda w: (0.7, 1.3 * w + 0.5), "the event loop was blocked for "),
     "/sync-sleep?ms=100": (lambda w: (8, 10), "requests ran concurrently"),
-    "/async-cpu?ms=50": (lambda w: (0.7 * w, 1.3 * w + 0.5), "a CPU-bound handler held the event loop for "),
+    "/async-cpu?ms=50": (lambda w: (0.7, 1.3 * w + 0.5), "a CPU-bound handler held the event loop for "),
 }
 
 
@@ -56,6 +66,9 @@ def test_each_way_of_serving_under_each_server(
     result = check(
         write_config, tmp_path, route, f"{mode}, expect: {{min_concurrency: {low:g}, max_concurrency: {high:g}}}"
     )
+    if "cpu" in route and busy(result) and result["verdict"] == "error":
+        assert result["reason"].startswith("the machine is busy"), result["reason"]
+        return
     assert result["returncode"] == EXIT_OK, result["output"]
     assert result["diagnosis"].startswith(diagnosis), result["diagnosis"]
 
@@ -73,7 +86,7 @@ def test_def_endpoints_are_capped_by_anyios_thread_pool(write_config: WriteConfi
         write_config, tmp_path, "/sync-sleep?ms=300", "server: uvicorn, expect: {min_concurrency: 30}", requests=60
     )
     assert result["returncode"] == EXIT_OK, result["output"]
-    assert 36 <= result["measured"] <= 44
+    assert 35 <= result["measured"] <= 45
     assert result["diagnosis"].startswith("sync endpoints run in a thread pool capped at 40 (anyio's default)")
 
 
