@@ -30,6 +30,8 @@ Status = Callable[[str], None]
 # Its last arguments: the seconds left before the run's deadline (None: no deadline), and where to say what it
 # is doing.
 Measure = Callable[[str, Endpoint, Burst, float | None, Status], tuple[Measurement, int]]
+# The run's measure with its deadline and live status bound: what one endpoint's check calls.
+BoundMeasure = Callable[[str, Endpoint, Burst], tuple[Measurement, int]]
 
 
 def select_modes(loaded: LoadedConfig, names: Sequence[str] | None) -> list[AnyMode]:
@@ -170,9 +172,7 @@ class _Run:
                 raise RunError(f"mode {mode.name!r}: the server exited with status {status} while measuring") from exc
             return _unmeasured(self.loaded, mode, endpoint, str(exc))
 
-    def _measure(
-        self, base_url: str, endpoint: Endpoint, burst: Burst, _: float | None, __: Status
-    ) -> tuple[Measurement, int]:
+    def _measure(self, base_url: str, endpoint: Endpoint, burst: Burst) -> tuple[Measurement, int]:
         """The run's measure: with what is left of the deadline when it starts, and the live status."""
 
         def status(text: str) -> None:
@@ -202,12 +202,12 @@ def _preflight(loaded: LoadedConfig, modes: Sequence[AnyMode], interpreters: dic
     return unusable
 
 
-def _control(loaded: LoadedConfig, mode: AnyMode, server: RunningServer, measure: Measure) -> Measurement | None:
+def _control(loaded: LoadedConfig, mode: AnyMode, server: RunningServer, measure: BoundMeasure) -> Measurement | None:
     """The control burst for servers burstcheck cannot wrap, when the config names a path that does no work."""
     path = loaded.config.control_path
     if path is None or not isinstance(mode, CommandMode):
         return None
-    control, _ = measure(server.base_url, Endpoint(path=path), loaded.config.burst, None, lambda text: None)
+    control, _ = measure(server.base_url, Endpoint(path=path), loaded.config.burst)
     failed = failed_requests(summarize(control, 200))
     if failed is not None:
         raise RunError(f"control_path {path}: {failed}")
@@ -215,7 +215,7 @@ def _control(loaded: LoadedConfig, mode: AnyMode, server: RunningServer, measure
 
 
 def _check_endpoint(
-    loaded: LoadedConfig, mode: AnyMode, endpoint: Endpoint, server: RunningServer, measure: Measure
+    loaded: LoadedConfig, mode: AnyMode, endpoint: Endpoint, server: RunningServer, measure: BoundMeasure
 ) -> Result:
     burst: Burst = loaded.config.burst
     low, high = mode.expect.bounds(burst.requests)
@@ -224,7 +224,7 @@ def _check_endpoint(
     started = time.monotonic()
     for _ in range(MEASUREMENTS_BEFORE_FAILING):
         control = _control(loaded, mode, server, measure)
-        measurement, _ = measure(server.base_url, endpoint, burst, None, lambda text: None)
+        measurement, _ = measure(server.base_url, endpoint, burst)
         figures = summarize(measurement, endpoint.expect_status, control)
         attempts.append(Attempt(measurement, figures, judge(figures, low, high, expected)))
         if attempts[-1].judgement.verdict != "fail":

@@ -82,7 +82,7 @@ def test_a_failing_control_path_is_a_run_error_with_the_count_and_first_error(wr
     measure, asked = scripted(control)
     server = RunningServer("http://127.0.0.1:1", None)  # type: ignore[arg-type]
     with pytest.raises(RunError) as caught:
-        _control(loaded, loaded.config.modes[0], server, measure)
+        _control(loaded, loaded.config.modes[0], server, lambda url, e, b: measure(url, e, b, None, print))
     assert asked == ["/healthz"]
     assert str(caught.value) == "control_path /healthz: 1 of 5 requests failed; first: ConnectionError: refused"
 
