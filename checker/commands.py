@@ -88,8 +88,13 @@ def run(
         report = stopped("internal_error", crash_log.record(exc))
     finally:
         shown.close()
+    return _report(report, targets)
+
+
+def _report(report: RunReport, targets: Targets) -> int:
+    """Write every output; the exit code. A report that could not be written is a run that did not do its
+    job; it never hides a fail or an error."""
     unwritten = write_all(report, targets)
-    # A report that could not be written is a run that did not do its job; it never hides a fail or an error.
     return EXIT_COULD_NOT_RUN if unwritten and report.exit_code == EXIT_OK else report.exit_code
 
 
@@ -178,8 +183,7 @@ def merge(paths: Sequence[Path], targets: Targets) -> int:
         ending=stopped[0].ending if stopped else "complete",
         problem="\n".join(r.problem for r in stopped),
     )
-    unwritten = write_all(merged, targets)
-    return EXIT_COULD_NOT_RUN if unwritten and merged.exit_code == EXIT_OK else merged.exit_code
+    return _report(merged, targets)
 
 
 def demo(*, targets: Targets, quiet: bool = False) -> int:
