@@ -179,7 +179,18 @@ class LoopMonitor:
             previous = now
 
     def worst_since(self, since_s: float) -> float:
-        return max((late for when, late in list(self.events) if when >= since_s), default=0.0)
+        """The worst lag recorded since `since_s`. Read from the newest back and stopped at the first older
+        one: this runs in every answer, inside the measured time, and the deque holds up to 100 000 events.
+        (Indexed, not iterated: the watchdog thread appends meanwhile.)"""
+        worst, back = 0.0, 1
+        while True:
+            try:
+                when, late = self.events[-back]
+            except IndexError:
+                return worst
+            if when < since_s:
+                return worst
+            worst, back = max(worst, late), back + 1
 
 
 LOOP = LoopMonitor()
