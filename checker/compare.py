@@ -25,7 +25,9 @@ def measured_in_report(data: Mapping[str, Any]) -> tuple[dict[Key, float | None]
         if isinstance(item, Mapping):
             key = (str(item.get("mode")), str(item.get("endpoint")), str(item.get("server")))
             measured = item.get("measured")
-            values[key] = float(measured) if isinstance(measured, int | float) else None
+            # As for today's results: one that could not be measured (a busy machine) has no figure to compare.
+            usable = item.get("verdict") != "error"
+            values[key] = float(measured) if usable and isinstance(measured, int | float) else None
     return values, ""
 
 

@@ -42,6 +42,9 @@ def test_a_foreign_or_old_baseline_is_a_warning() -> None:
     assert measured_in_report(json_report(1.0, version=2))[1].startswith("its schema_version is 2")
     assert measured_in_report({"not": "a report"})[1] == "it is not a burstcheck JSON report"
     assert measured_in_report(json_report(9.0)) == ({KEY: 9.0}, "")
+    busy_then = json_report(9.0)
+    busy_then["results"][0]["verdict"] = "error"  # the baseline could not measure it: nothing to regress from
+    assert measured_in_report(busy_then) == ({KEY: None}, "")
 
 
 def test_fail_on_regression_fails_a_result_whose_expectation_passed() -> None:
