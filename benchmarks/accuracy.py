@@ -22,7 +22,8 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from checker.analysis import AttemptFigures, judge, summarize
+from checker.analysis.figures import AttemptFigures, summarize
+from checker.analysis.verdict import judge
 from checker.config import (
     CONCURRENT_MIN_FRACTION,
     SERIALIZED_MAX_CONCURRENCY,
@@ -34,10 +35,10 @@ from checker.config import (
     WaitressMode,
     WerkzeugMode,
 )
-from checker.processes import managed_process
-from checker.requester import measure
-from checker.servers import running_server
-from checker.timings import Measurement
+from checker.run.burst_client import measure
+from checker.run.processes import managed_process
+from checker.run.server import running_server
+from checker.wire import Measurement
 
 REPO = Path(__file__).resolve().parent.parent
 

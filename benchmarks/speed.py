@@ -18,10 +18,10 @@ import sys
 import time
 from pathlib import Path
 
-from checker.analysis import summarize
+from checker.analysis.figures import summarize
 from checker.config import Burst, Endpoint, WerkzeugMode
-from checker.requester import measure
-from checker.servers import running_server
+from checker.run.burst_client import measure
+from checker.run.server import running_server
 
 REPO = Path(__file__).resolve().parent.parent
 APPS = REPO / "tests" / "apps"

@@ -1,5 +1,5 @@
 import sys
 
-from checker.entry import main
+from checker.cli.main import main
 
 sys.exit(main())

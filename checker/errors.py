@@ -34,5 +34,9 @@ class RunError(FatalError):
     return_code = EXIT_COULD_NOT_RUN
 
 
+class DeadlinePassed(RunError):
+    """The run's deadline (--deadline) passed; the message says when."""
+
+
 class Terminated(BaseException):
     """Raised from the SIGTERM handler so `finally` blocks stop servers, as on Ctrl-C."""

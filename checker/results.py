@@ -1,20 +1,18 @@
-"""The records a run produces and every report reads."""
+"""The records a run produces and every report reads, and the one rule from how a run ended to its verdict
+and exit code."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from typing import Literal
 
-from checker.analysis import AttemptFigures, Judgement, Verdict
-from checker.errors import (
-    EXIT_CONFIG_ERROR,
-    EXIT_COULD_NOT_RUN,
-    EXIT_EXPECTATION_FAILED,
-    EXIT_INTERRUPTED,
-    EXIT_OK,
-    EXIT_TERMINATED,
-)
-from checker.timings import Measurement
+from checker.analysis.baseline import Baseline, Key
+from checker.analysis.figures import AttemptFigures
+from checker.analysis.verdict import Judgement, Verdict
+from checker.endings import EXIT_CODES, Ended, Ending
+from checker.errors import EXIT_COULD_NOT_RUN, EXIT_EXPECTATION_FAILED, EXIT_OK
+from checker.wire import Measurement
 
 
 @dataclass(frozen=True)
@@ -44,78 +42,51 @@ class Result:
     attempts: tuple[Attempt, ...] = ()
     python: str = ""  # the app's interpreter and how it was chosen; empty where not known
     expect_status: int = 200  # the endpoint's status that counts as an answer
+    # The verdict's figure as a JSON report gave it, for a result read back from one (a baseline); None for a
+    # result measured by this run. A baseline is compared by what it reported, whatever reads it now.
+    reported: float | None = None
 
     @property
     def figures(self) -> AttemptFigures | None:
         """Figures of the attempt the verdict rests on (the last), None when nothing was measured."""
         return self.attempts[-1].figures if self.attempts else None
 
-
-# Results are compared with a baseline by what they measured: the same mode, endpoint and server.
-Key = tuple[str, str, str]
-
-
-def key_of(result: Result) -> Key:
-    return result.mode, result.endpoint, result.server
-
-
-@dataclass(frozen=True)
-class Change:
-    mode: str
-    endpoint: str
-    server: str
-    before: float | None  # the baseline's measured concurrency; None where it measured nothing
-    after: float | None
-    regressed: bool  # dropped by more than the tolerance
+    @property
+    def key(self) -> Key:
+        """What a baseline compares it by: the same mode, endpoint and server."""
+        return self.mode, self.endpoint, self.server
 
     @property
-    def relative(self) -> float | None:
-        """after / before - 1 (e.g. -0.33 for 9 -> 6); None unless both were measured."""
-        if self.before is None or self.after is None or self.before <= 0:
+    def comparable(self) -> float | None:
+        """The measured concurrency to compare with a baseline; None for a result that could not be measured
+        (a busy machine, failed requests): it has no figure to compare."""
+        if self.verdict == "error":
             return None
-        return self.after / self.before - 1
-
-    def describe(self) -> str:
-        """'9.0 -> 6.0 (-33%)' or why nothing can be compared."""
-        if self.before is None:
-            return "not measured on the baseline"
-        if self.after is None:
-            return f"{self.before:.1f} on the baseline, not measured now"
-        change = self.relative
-        return f"{self.before:.1f} -> {self.after:.1f}" + (f" ({change:+.0%})" if change is not None else "")
+        if self.reported is not None:
+            return self.reported
+        return self.figures.measured if self.figures else None
 
 
-@dataclass(frozen=True)
-class Baseline:
-    path: str
-    tolerance: float
-    changes: tuple[Change, ...] = ()
-    warning: str = ""  # why the baseline could not be (fully) used; shown, never fatal
-
-    def change_of(self, result: Result) -> Change | None:
-        return next(
-            (c for c in self.changes if (c.mode, c.endpoint, c.server) == key_of(result)),
-            None,
-        )
-
-    @property
-    def regressions(self) -> tuple[Change, ...]:
-        return tuple(c for c in self.changes if c.regressed)
+def measured_by_key(results: Iterable[Result]) -> dict[Key, float | None]:
+    return {result.key: result.comparable for result in results}
 
 
-# How a run ended. Every ending still writes every report, with what was measured until then.
-Ending = Literal["complete", "config_error", "could_not_run", "deadline", "interrupted", "terminated", "internal_error"]
-STOPPED_BY = {
-    "interrupted": "interrupted (Ctrl-C); servers stopped",
-    "terminated": "terminated (SIGTERM); servers stopped",
-}
+def fail_regressions(results: Iterable[Result], baseline: Baseline) -> tuple[Result, ...]:
+    """`fail_on_regression: true`: a result that regressed fails, even where its expectation passed."""
+    out = []
+    for result in results:
+        change = baseline.change_of(result.key)
+        if change is not None and change.regressed and result.verdict == "pass":
+            reason = (
+                f"regressed against the baseline: {change.describe()}, more than the"
+                f" {baseline.tolerance:.0%} tolerance (fail_on_regression); {result.reason}"
+            )
+            result = replace(result, verdict="fail", reason=reason)
+        out.append(result)
+    return tuple(out)
+
+
 RunVerdict = Literal["pass", "fail", "error", "interrupted"]
-_ENDING_EXIT = {
-    "config_error": EXIT_CONFIG_ERROR,
-    "could_not_run": EXIT_COULD_NOT_RUN,
-    "deadline": EXIT_COULD_NOT_RUN,
-    "internal_error": EXIT_COULD_NOT_RUN,
-}
 
 
 @dataclass(frozen=True)
@@ -150,12 +121,23 @@ class RunReport:
     def exit_code(self) -> int:
         """The one place a report becomes an exit code. A cancelled run says so (130/143) even past a fail,
         as shells expect; otherwise a measured fail is 1 whatever else went wrong."""
-        if self.ending == "interrupted":
-            return EXIT_INTERRUPTED
-        if self.ending == "terminated":
-            return EXIT_TERMINATED
+        if self.ending in ("interrupted", "terminated"):
+            return EXIT_CODES[self.ending]
         if self.verdict == "fail":
             return EXIT_EXPECTATION_FAILED
-        if self.ending in _ENDING_EXIT:
-            return _ENDING_EXIT[self.ending]
+        if self.ending != "complete":
+            return EXIT_CODES[self.ending]
         return EXIT_COULD_NOT_RUN if self.verdict == "error" else EXIT_OK
+
+
+def stopped_report(config_path: str, ended: Ended, duration_s: float) -> RunReport:
+    """The report of a run that ended before it measured anything (a config error, Ctrl-C while loading)."""
+    return RunReport(
+        config_path,
+        (),
+        duration_s,
+        0,
+        ending=ended.ending,
+        problem=ended.problem,
+        config_problems=ended.config_problems,
+    )

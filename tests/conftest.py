@@ -17,7 +17,7 @@ from typing import Any
 import psutil
 import pytest
 
-from checker.processes import TOKEN_VARIABLE
+from checker.run.processes import TOKEN_VARIABLE
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent

@@ -11,14 +11,16 @@ import pytest
 
 from tests.conftest import REPO
 
+pytestmark = pytest.mark.e2e  # runs ruff, mypy and vermin
+
 
 @pytest.mark.parametrize(
     "argv",
     [
-        ["ruff", "check", "checker", "tests", "benchmarks"],
-        ["ruff", "format", "--check", "checker", "tests", "benchmarks"],
+        ["ruff", "check", "checker", "tests", "benchmarks", "docs"],
+        ["ruff", "format", "--check", "checker", "tests", "benchmarks", "docs"],
         ["mypy"],
-        ["vermin", "--target=3.9-", "--violations", "--no-tips", "checker/app_server/serve.py"],
+        ["vermin", "--target=3.9-", "--violations", "--no-tips", "checker/app_server/"],
     ],
     ids=["ruff-check", "ruff-format", "mypy", "vermin-3.9"],
 )

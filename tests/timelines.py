@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import heapq
 
-from checker.timings import Measurement, RequestTiming, ServerTiming
+from checker.wire import Measurement, RequestTiming, ServerTiming
 
 T0 = 100.0  # the burst's release on the fake clock
 PID = 4000

@@ -8,38 +8,27 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from checker.reports import timeline
-from checker.results import Baseline, Result, RunReport
-from checker.text import one_line, printable
+from checker.analysis.baseline import Baseline
+from checker.reports import rows, timeline
+from checker.results import RunReport
+from checker.safe_text import one_line, printable
 
-HEADERS = (
+# The console's columns, in order; with a baseline its column follows `allowed`.
+SHOWN = (
     "mode",
     "server",
     "endpoint",
     "expected",
     "allowed",
-    "client C",
+    "client_c",
     "admitted",
-    "procs/threads",
-    "burst wall",
-    "L1",
+    "workers",
+    "burst_wall",
+    "l1",
     "p50",
     "p95",
     "verdict",
 )
-
-
-def _seconds(value: float) -> str:
-    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
-
-
-def baseline_cell(result: Result, baseline: Baseline | None) -> str:
-    """The baseline's value and the change, e.g. '9.0 (-33%)'; '-' where there is nothing to compare."""
-    change = baseline.change_of(result) if baseline else None
-    if change is None or change.before is None:
-        return "-"
-    relative = f" ({change.relative:+.0%})" if change.relative is not None else ""
-    return f"{change.before:.1f}{relative}" + (" REGRESSED" if change.regressed else "")
 
 
 def comparison(baseline: Baseline) -> str:
@@ -53,36 +42,14 @@ def comparison(baseline: Baseline) -> str:
     return "\n".join(lines)
 
 
-def row(result: Result) -> tuple[str, ...]:
-    figures = result.figures
-    if figures is None:
-        measured: tuple[str, ...] = ("-",) * 8
-    else:
-        burst = figures.median_burst
-        server = burst.server
-        allowed = figures.allowed_concurrency
-        measured = (
-            f"{allowed:.1f}" if allowed is not None else "n/a",
-            f"{figures.effective_concurrency:.1f}",
-            str(server.admitted_concurrency) if server else "n/a",
-            f"{server.processes}/{server.threads}" if server else "n/a",
-            _seconds(burst.burst_wall_s),
-            _seconds(figures.calibration_latency_s),
-            _seconds(burst.latency.p50_s),
-            _seconds(burst.latency.p95_s),
-        )
-    named = (one_line(result.mode), one_line(result.server), one_line(result.endpoint), result.expected)
-    return (*named, *measured, result.verdict.upper())
-
-
-def table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
-    widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=False)]
-    lines = [
+def table(lines: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
+    widths = [max(len(cell) for cell in column) for column in zip(headers, *lines, strict=False)]
+    out = [
         "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=False)).rstrip()
-        for line in [headers, *rows]
+        for line in [headers, *lines]
     ]
-    lines.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join(lines)
+    out.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(out)
 
 
 def interpreters(report: RunReport) -> list[str]:
@@ -100,15 +67,12 @@ def render(report: RunReport, timelines: bool = False) -> str:
     config error, whose message is printed on its own)."""
     if not report.results:
         return ""
-    rows = [row(r) for r in report.results]
-    headers: tuple[str, ...] = HEADERS
-    if report.baseline is not None:  # beside the verdict's figure: then and now
-        rows = [
-            (*r[:5], baseline_cell(result, report.baseline), *r[5:])
-            for r, result in zip(rows, report.results, strict=True)
-        ]
-        headers = (*HEADERS[:5], "baseline", *HEADERS[5:])
-    out = [table(rows, headers), *interpreters(report), ""]
+    shown = rows.columns(SHOWN, report.baseline is not None, after="allowed")
+    lines = []
+    for result in report.results:
+        cells = rows.cells(result, report.baseline)
+        lines.append([cells[c.key].upper() if c.key == "verdict" else cells[c.key] for c in shown])
+    out = [table(lines, [c.header for c in shown]), *interpreters(report), ""]
     for result in report.results:
         out.append(f"{result.verdict.upper()} {one_line(result.mode)} {one_line(result.endpoint)}: {result.reason}")
         if result.diagnosis:

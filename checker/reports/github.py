@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from checker.reports import console, timeline
-from checker.results import Baseline, Result, RunReport
-from checker.text import printable
+from checker.reports import console, rows, timeline
+from checker.results import Result, RunReport
+from checker.safe_text import printable
 
 VERDICT_ORDER = {"fail": 0, "error": 1, "pass": 2}  # failed results first: they are what a reader came for
 VERDICT_BADGE = {"pass": "✅ pass", "fail": "❌ fail", "error": "⚠️ error", "interrupted": "⏹️ interrupted"}
@@ -48,7 +48,7 @@ def failure_annotations(report: RunReport, config_file: str) -> list[str]:
         lines.append(annotation("error", config_file, result.config_line, title, message))
     baseline = report.baseline
     for result in report.results:
-        change = baseline.change_of(result) if baseline else None
+        change = baseline.change_of(result.key) if baseline else None
         if baseline and change and change.regressed and result.verdict == "pass":  # shown, not failed
             title = f"burstcheck regression: {result.mode} {result.endpoint}"
             message = f"{change.describe()} against the baseline, more than the {baseline.tolerance:.0%} tolerance"
@@ -72,23 +72,8 @@ def _block(text: str) -> list[str]:
     return [fence, printable(text).replace("````", "'```"), fence]
 
 
-def _row(result: Result, baseline: Baseline | None) -> str:
-    figures = result.figures
-    burst = figures.median_burst if figures else None
-    cells = [
-        VERDICT_BADGE[result.verdict],
-        result.mode,
-        result.endpoint,
-        result.server,
-        result.expected,
-        f"{figures.measured:.1f} ({figures.basis})" if figures else "-",
-        *([console.baseline_cell(result, baseline)] if baseline else []),
-        f"{figures.effective_concurrency:.1f}" if figures else "-",
-        str(burst.server.admitted_concurrency) if burst and burst.server else "n/a",
-        f"{burst.burst_wall_s:.2f} s" if burst else "-",
-        (result.diagnosis or result.reason).splitlines()[0],
-    ]
-    return "| " + " | ".join(_cell(c) for c in cells) + " |"
+# The job summary's columns, in order; with a baseline its column follows `measured`.
+SHOWN = ("verdict", "mode", "endpoint", "server", "expected", "measured", "client_c", "admitted", "burst_wall", "why")
 
 
 def summary_markdown(report: RunReport) -> str:
@@ -103,15 +88,11 @@ def summary_markdown(report: RunReport) -> str:
     if report.ending != "complete":
         out += ["", f"**The run ended early: {ENDING_TITLE[report.ending]}.**", "", *_block(report.problem)]
     if report.results:
-        columns = ["verdict", "mode", "endpoint", "server", "expected", "measured"]
-        columns += ["baseline" if report.baseline else "", "client C", "admitted", "burst wall", "why"]
-        columns = [c for c in columns if c]
-        out += [
-            "",
-            "| " + " | ".join(columns) + " |",
-            "| " + " | ".join("---" for _ in columns) + " |",
-            *[_row(r, report.baseline) for r in ordered],
-        ]
+        shown = rows.columns(SHOWN, report.baseline is not None, after="measured")
+        out += ["", "| " + " | ".join(c.header for c in shown) + " |", "| " + " | ".join("---" for _ in shown) + " |"]
+        for result in ordered:
+            cells = {**rows.cells(result, report.baseline), "verdict": VERDICT_BADGE[result.verdict]}
+            out.append("| " + " | ".join(_cell(cells[c.key]) for c in shown) + " |")
     if report.baseline is not None:
         out += [
             "",

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from html import escape
 
-from checker.reports import console, timeline
+from checker.reports import console, rows, timeline
 from checker.reports.github import ENDING_TITLE, VERDICT_ORDER
-from checker.results import Baseline, Result, RunReport
-from checker.text import printable
+from checker.results import Result, RunReport
+from checker.safe_text import printable
 
 STYLE = """
 body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem; color: #1f2328; max-width: 80rem; }
@@ -23,29 +23,25 @@ svg.timeline rect.failed { fill: #cf222e; } svg.timeline text { font: 10px monos
 svg.timeline g.request:hover rect { stroke: #1f2328; }
 .legend span { display: inline-block; width: .8rem; height: .8rem; margin: 0 .3rem 0 1rem; vertical-align: middle; }
 """
-COLUMNS = ("verdict", "mode", "endpoint", "server", "expected", "measured", "client C", "admitted", "burst wall")
+# The HTML table's columns, in order; with a baseline its column follows `measured`.
+SHOWN = ("verdict", "mode", "endpoint", "server", "expected", "measured", "client_c", "admitted", "burst_wall")
 
 
 def _text(value: str) -> str:
     return escape(printable(value))
 
 
-def _row(result: Result, baseline: Baseline | None) -> str:
-    figures = result.figures
-    burst = figures.median_burst if figures else None
-    cells = [
-        f'<td class="{result.verdict}">{result.verdict}</td>',
-        f"<td>{_text(result.mode)}</td>",
-        f'<td><a href="#{_anchor(result)}">{_text(result.endpoint)}</a></td>',
-        f"<td>{_text(result.server)}</td>",
-        f"<td>{_text(result.expected)}</td>",
-        f'<td class="num">{f"{figures.measured:.1f} ({figures.basis})" if figures else "-"}</td>',
-        *([f'<td class="num">{_text(console.baseline_cell(result, baseline))}</td>'] if baseline else []),
-        f'<td class="num">{f"{figures.effective_concurrency:.1f}" if figures else "-"}</td>',
-        f'<td class="num">{burst.server.admitted_concurrency if burst and burst.server else "n/a"}</td>',
-        f'<td class="num">{f"{burst.burst_wall_s:.3f} s" if burst else "-"}</td>',
-    ]
-    return f"<tr>{''.join(cells)}</tr>"
+def _row(result: Result, shown: list[rows.Column], cells: dict[str, str]) -> str:
+    out = []
+    for column in shown:
+        text = _text(cells[column.key])
+        if column.key == "verdict":
+            out.append(f'<td class="{result.verdict}">{text}</td>')
+        elif column.key == "endpoint":
+            out.append(f'<td><a href="#{_anchor(result)}">{text}</a></td>')
+        else:
+            out.append(f'<td class="num">{text}</td>' if column.numeric else f"<td>{text}</td>")
+    return f"<tr>{''.join(out)}</tr>"
 
 
 def _anchor(result: Result) -> str:
@@ -89,10 +85,10 @@ def render(report: RunReport) -> str:
             f"<pre>{_text(report.problem)}</pre>",
         ]
     if ordered:
-        columns = COLUMNS if report.baseline is None else (*COLUMNS[:6], "baseline", *COLUMNS[6:])
-        header = "".join(f"<th>{name}</th>" for name in columns)
+        shown = rows.columns(SHOWN, report.baseline is not None, after="measured")
+        header = "".join(f'<th title="{escape(c.meaning)}">{c.header}</th>' for c in shown)
         body += [f'<table class="results"><thead><tr>{header}</tr></thead><tbody>']
-        body += [_row(r, report.baseline) for r in ordered]
+        body += [_row(r, shown, rows.cells(r, report.baseline)) for r in ordered]
         body.append("</tbody></table>")
         if report.baseline is not None:
             body.append(f'<pre class="baseline">{_text(console.comparison(report.baseline))}</pre>')

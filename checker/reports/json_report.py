@@ -3,13 +3,17 @@ SCHEMA_VERSION on any change that could break a reader."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from checker import __version__
-from checker.analysis import BurstFigures, Judgement, summarize
-from checker.results import Attempt, Baseline, Result, RunReport
-from checker.timings import Measurement, RequestTiming, ServerTiming
+from checker.analysis.baseline import Baseline
+from checker.analysis.figures import BurstFigures, summarize
+from checker.analysis.verdict import Judgement
+from checker.results import Attempt, Result, RunReport
+from checker.wire import Measurement, RequestTiming, ServerTiming
 
 # 2: the verdict uses `measured` (the allowed concurrency, or client C for command servers), no longer
 #    `effective_concurrency`; results and bursts carry `allowed`.
@@ -25,8 +29,9 @@ def _request(timing: RequestTiming, burst_start_s: float) -> dict[str, Any]:
         "duration_s": timing.latency_s,
         "status": timing.status,
         "error": timing.error,
-        "server": asdict(timing.server) if timing.server else None,
+        "server": timing.server.to_json() if timing.server else None,
         "body_bytes": timing.body_bytes,
+        "timing_error": timing.timing_error,
     }
 
 
@@ -111,15 +116,24 @@ def render(report: RunReport) -> dict[str, Any]:
     }
 
 
-# --- reading a report back (burstcheck merge) ---------------------------------------------------------------
+# --- reading a report back (burstcheck merge, --baseline, compare): the one reader of a JSON report ----------
+
+
+def read(path: Path) -> RunReport:
+    """The report in a file; ValueError (or OSError) saying why it cannot be read."""
+    return load(json.loads(path.read_text(encoding="utf-8")))
 
 
 def load(data: dict[str, Any]) -> RunReport:
     """A report from its JSON: the timings as they were measured, the figures computed again from them (the
     same pure functions), the verdicts and reasons as they were given. Raises ValueError when `data` is not a
     report of this schema version."""
-    if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
-        raise ValueError(f"not a burstcheck JSON report of schema_version {SCHEMA_VERSION}")
+    if not isinstance(data, dict) or not isinstance(data.get("results"), list):
+        raise ValueError("it is not a burstcheck JSON report")
+    if data.get("schema_version") != SCHEMA_VERSION:
+        raise ValueError(
+            f"its schema_version is {data.get('schema_version')!r}; this burstcheck reads {SCHEMA_VERSION}"
+        )
     try:
         return RunReport(
             config_path=str(data["config"]),
@@ -129,7 +143,7 @@ def load(data: dict[str, Any]) -> RunReport:
             ending=data["ending"],
             problem=data.get("problem") or "",
         )
-    except (KeyError, TypeError, IndexError) as exc:
+    except (KeyError, TypeError, IndexError, AttributeError) as exc:
         raise ValueError(f"a field is missing or malformed ({type(exc).__name__}: {exc})") from None
 
 
@@ -150,6 +164,7 @@ def _load_result(data: dict[str, Any]) -> Result:
         attempts=tuple(_load_attempt(a, int(data["expect_status"])) for a in data["attempts"]),
         python=data.get("python") or "",
         expect_status=int(data["expect_status"]),
+        reported=float(data["measured"]) if isinstance(data.get("measured"), int | float) else None,
     )
 
 
@@ -173,4 +188,5 @@ def _load_request(data: dict[str, Any], t0_s: float) -> RequestTiming:
         error=data.get("error"),
         server=ServerTiming.from_json(server) if server else None,
         body_bytes=int(data.get("body_bytes") or 0),
+        timing_error=data.get("timing_error"),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from checker.results import Result, RunReport
-from checker.text import one_line, printable
+from checker.safe_text import one_line, printable
 
 
 def _testcase(result: Result) -> ET.Element:

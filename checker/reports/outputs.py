@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import TextIO
 
 from checker import crash_log
+from checker.errors import EXIT_COULD_NOT_RUN, EXIT_OK
 from checker.reports import console, github, html_report, json_report, junit, pr_comment
 from checker.results import RunReport
-from checker.text import printable
+from checker.safe_text import printable
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,13 @@ def write_all(report: RunReport, targets: Targets, environ: Mapping[str, str] = 
     for message in failed:
         _print(f"burstcheck: {message}", sys.stderr)
     return failed
+
+
+def finish(report: RunReport, targets: Targets) -> int:
+    """Write every output; the exit code. A report that could not be written is a run that did not do its
+    job; it never hides a fail or an error."""
+    unwritten = write_all(report, targets)
+    return EXIT_COULD_NOT_RUN if unwritten and report.exit_code == EXIT_OK else report.exit_code
 
 
 def _write(path: Path, what: str, text: str, mode: str) -> list[str]:

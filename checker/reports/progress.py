@@ -9,7 +9,7 @@ import threading
 import time
 from typing import TextIO
 
-from checker.text import printable
+from checker.safe_text import printable
 
 REDRAW_S = 0.25
 CLEAR_LINE = "\r\x1b[2K"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from html import escape
 
 from checker.results import Result
-from checker.timings import RequestTiming
+from checker.wire import RequestTiming
 
 TEXT_WIDTH = 60  # columns of the text timeline's time axis
 MAX_ROWS = 40  # a larger burst is shown by every k-th request, in order

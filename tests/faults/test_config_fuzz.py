@@ -15,8 +15,10 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from checker import cli
+from checker.cli import main as cli
 from checker.errors import EXIT_CONFIG_ERROR, EXIT_COULD_NOT_RUN
+
+pytestmark = pytest.mark.e2e  # runs the command line a few hundred times
 
 TOP_KEYS = ["app", "app_dir", "env", "endpoints", "burst", "boot_timeout", "inject_delay_ms", "control_path", "modes"]
 MODE_KEYS = ["name", "server", "expect", "threaded", "processes", "workers", "worker_class", "threads", "command"]

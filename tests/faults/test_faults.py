@@ -24,7 +24,9 @@ from checker.errors import (
     EXIT_OK,
 )
 from tests.conftest import APPS, REPO, burstcheck_argv, our_processes, still_running
-from tests.test_action import parse_github_output
+from tests.integrations.test_action import parse_github_output
+
+pytestmark = pytest.mark.e2e  # runs the command line, boots hostile apps
 
 
 @dataclass(frozen=True)
@@ -155,10 +157,7 @@ def test_help_lists_every_exit_code() -> None:
 
 # --- faults that need a running server -----------------------------------------------------------------
 
-e2e = pytest.mark.e2e
 
-
-@e2e
 def test_a_command_that_does_not_exist_could_not_run(tmp_path: Path) -> None:
     config = HEAD + "endpoints: [{path: /ok}]\nmodes: [{name: c, server: command, command: 'no-such-binary --port"
     config += " {port}', expect: concurrent}]\n"
@@ -168,7 +167,6 @@ def test_a_command_that_does_not_exist_could_not_run(tmp_path: Path) -> None:
     assert "cannot start 'no-such-binary': No such file or directory" in outcome.stdout + outcome.stderr
 
 
-@e2e
 @pytest.mark.parametrize("path", ["/stream", "'/gzip-lie?ms=200'"])
 def test_a_first_endpoint_that_streams_or_lies_about_its_encoding_still_boots(tmp_path: Path, path: str) -> None:
     """The readiness probe reads the status line, never the body: neither hangs it nor fails it."""
@@ -185,7 +183,6 @@ def test_a_first_endpoint_that_streams_or_lies_about_its_encoding_still_boots(tm
         assert outcome.seconds < 40
 
 
-@e2e
 def test_a_body_cut_short_is_a_failed_request(tmp_path: Path) -> None:
     outcome = cli(tmp_path, HEAD + "endpoints: [{path: /cut}]\n" + THREADED)
     assert outcome.returncode == EXIT_COULD_NOT_RUN, outcome.stdout
@@ -193,7 +190,6 @@ def test_a_body_cut_short_is_a_failed_request(tmp_path: Path) -> None:
     assert "requests failed; first:" in outcome.stdout
 
 
-@e2e
 def test_a_hanging_handler_costs_one_timeout_and_the_other_endpoints_are_measured(tmp_path: Path) -> None:
     config = (
         HEAD.replace("requests: 4,", "requests: 4, timeout: 2,") + "endpoints: [{path: '/ok?ms=200'}, {path: /hang}]\n"
@@ -207,7 +203,6 @@ def test_a_hanging_handler_costs_one_timeout_and_the_other_endpoints_are_measure
     assert outcome.seconds < 45  # not 9 x timeout per endpoint
 
 
-@e2e
 def test_the_run_deadline_ends_the_run_with_its_reports(tmp_path: Path) -> None:
     config = HEAD.replace("repeats: 1", "repeats: 3") + "endpoints: [{path: '/ok?ms=300'}]\n"
     config += "modes:\n" + "".join(f"  - {{name: m{i}, threaded: true, expect: concurrent}}\n" for i in range(4))
@@ -221,7 +216,6 @@ def test_the_run_deadline_ends_the_run_with_its_reports(tmp_path: Path) -> None:
     assert outcome.seconds < 30
 
 
-@e2e
 def test_method_headers_and_body_reach_the_server_as_configured(tmp_path: Path) -> None:
     record = tmp_path / "record.jsonl"
     config = HEAD + f"env: {{RECORD_FILE: '{record}'}}\n"
@@ -236,7 +230,6 @@ def test_method_headers_and_body_reach_the_server_as_configured(tmp_path: Path) 
     assert all(s == {"method": "PUT", "headers": {"X_TOKEN": "abc 1"}, "body": "héllo"} for s in seen), seen
 
 
-@e2e
 @pytest.mark.timeout(300)
 def test_large_bodies_are_counted_not_kept(tmp_path: Path) -> None:
     config = HEAD.replace("requests: 4, repeats: 1", "requests: 20, repeats: 1")
@@ -248,7 +241,6 @@ def test_large_bodies_are_counted_not_kept(tmp_path: Path) -> None:
     assert sizes == {20 << 20}
 
 
-@e2e
 def test_control_characters_cannot_break_junit_or_forge_log_lines(tmp_path: Path) -> None:
     # A server that prints colours and a carriage return, then never answers: its output is the reason.
     noisy = tmp_path / "noisy.py"
@@ -263,7 +255,6 @@ def test_control_characters_cannot_break_junit_or_forge_log_lines(tmp_path: Path
     assert not any(line.lstrip().startswith("::error::forged") for line in outcome.stdout.splitlines())
 
 
-@e2e
 def test_a_daemon_with_an_empty_environment_does_not_survive_a_run(tmp_path: Path) -> None:
     pid_file = tmp_path / "daemons"
     config = HEAD.replace("hostile:app", "daemonizing:app") + f"env: {{DAEMON_PID_FILE: '{pid_file}'}}\n"
@@ -273,7 +264,6 @@ def test_a_daemon_with_an_empty_environment_does_not_survive_a_run(tmp_path: Pat
     assert daemons and not still_running(daemons, 0.5)
 
 
-@e2e
 def test_a_storm_of_ctrl_c_ends_as_interrupted_with_reports(tmp_path: Path) -> None:
     config = HEAD.replace("hostile:app", "stubborn:app").replace("repeats: 1", "repeats: 5")
     config += "endpoints: [{path: '/?seconds=1'}]\n" + THREADED.replace("concurrent", "serialized")
@@ -297,7 +287,6 @@ def test_a_storm_of_ctrl_c_ends_as_interrupted_with_reports(tmp_path: Path) -> N
     assert json.loads(report.read_text())["verdict"] == "interrupted"
 
 
-@e2e
 def test_a_measured_fail_is_exit_1_even_when_the_report_cannot_be_written(tmp_path: Path) -> None:
     config = "app: locked:app\napp_dir: APPS\nburst: {requests: 4, repeats: 1, calibration_requests: 2}\n"
     config += "endpoints: [{path: '/?seconds=0.1'}]\n" + THREADED
@@ -324,7 +313,7 @@ def test_a_renderer_that_breaks_costs_only_its_own_output(
 ) -> None:
     from checker.reports import html_report
     from checker.reports.outputs import Targets, write_all
-    from tests.test_reports import report
+    from tests.reports.test_reports import report
 
     def broken(report: object) -> str:
         raise KeyError("a bug")

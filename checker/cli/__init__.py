@@ -1,0 +1,1 @@
+"""The command line: the entry (main), the argument parser, and one function per command (commands/)."""

@@ -1,0 +1,1 @@
+"""One module per command; each command is a function that returns the exit code (pre-commit's layout)."""

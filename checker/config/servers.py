@@ -1,0 +1,232 @@
+"""The servers burstcheck can boot, one config class each: the registry. A class names its server (`server:`),
+the interface it serves (WSGI or ASGI) and the package it needs in the app's interpreter; its own fields are
+the server's options, which reach the launcher in the app's process (checker/app_server/launchers.py) as a
+typed record. Everything else - the union the config validates against, the interface check, the messages -
+is derived from these classes: a new server is a class here (added to AnyMode) and a launcher there."""
+
+from __future__ import annotations
+
+import functools
+import operator
+import shlex
+import string
+import typing
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
+
+from pydantic import Discriminator, Field, Tag, ValidationInfo, field_validator
+
+from checker.config.common import ENV_NAME, ExpectField, NoNul, StrictModel
+
+Interface = Literal["wsgi", "asgi"]
+COMMAND_PLACEHOLDERS = ("host", "port", "python")
+
+
+class ModeBase(StrictModel):
+    # What the server serves and the package it needs in the app's interpreter; None for `command` servers,
+    # which bring their own and are not wrapped by burstcheck.
+    interface: ClassVar[Interface | None] = None
+    package: ClassVar[str | None] = None
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="Unique name, shown in reports and used by --modes.")
+    expect: ExpectField = Field(description="'serialized', 'concurrent' or {min_concurrency, max_concurrency}.")
+    inject_delay_ms: float | None = Field(
+        None,
+        ge=0,
+        le=60_000,
+        description="Sleep this long in burstcheck's middleware before the app runs (overrides the global one).",
+    )
+    python: NoNul | None = Field(
+        None, min_length=1, description="The app's interpreter for this mode (overrides python:)."
+    )
+    env: dict[Annotated[str, Field(pattern=ENV_NAME)], NoNul] = Field(
+        default_factory=dict, description="Environment variables for this mode's server, on top of the config's env:."
+    )
+
+    @property
+    def label(self) -> str:
+        """How reports name the server, e.g. 'gunicorn gthread workers=2 threads=4'."""
+        raise NotImplementedError
+
+    def server_options(self) -> dict[str, Any]:
+        """The server's own fields (what the launcher's options record holds): all but the common ones."""
+        return self.model_dump(exclude={*ModeBase.model_fields, "server"})
+
+
+class WerkzeugMode(ModeBase):
+    """werkzeug's development server (`run_simple`)."""
+
+    interface: ClassVar[Interface | None] = "wsgi"
+    package: ClassVar[str | None] = "werkzeug"
+    server: Literal["werkzeug"] = "werkzeug"
+    threaded: bool = Field(False, description="A thread per request.")
+    processes: int = Field(1, ge=1, le=64, description="Fork a process per request, at most this many at once.")
+
+    @field_validator("processes")
+    @classmethod
+    def _not_threaded_and_forked(cls, value: int, info: ValidationInfo) -> int:
+        if value > 1 and info.data.get("threaded"):
+            raise ValueError("threaded: true cannot be combined with processes > 1 (werkzeug does one or the other)")
+        return value
+
+    @property
+    def label(self) -> str:
+        return f"werkzeug processes={self.processes}" if self.processes > 1 else f"werkzeug threaded={self.threaded}"
+
+
+class GunicornMode(ModeBase):
+    """gunicorn (extra `burstcheck[servers]`): sync workers, or gthread workers with threads."""
+
+    interface: ClassVar[Interface | None] = "wsgi"
+    package: ClassVar[str | None] = "gunicorn"
+    server: Literal["gunicorn"]
+    workers: int = Field(1, ge=1, le=64, description="Worker processes.")
+    worker_class: Literal["sync", "gthread"] = Field("sync", description="sync: one request per worker at a time.")
+    threads: int = Field(1, ge=1, le=256, description="Threads per worker (gthread only).")
+
+    @field_validator("threads")
+    @classmethod
+    def _threads_need_gthread(cls, value: int, info: ValidationInfo) -> int:
+        if value > 1 and info.data.get("worker_class") != "gthread":
+            raise ValueError("threads > 1 needs worker_class: gthread (sync workers ignore threads)")
+        return value
+
+    @property
+    def label(self) -> str:
+        threads = f" threads={self.threads}" if self.worker_class == "gthread" else ""
+        return f"gunicorn {self.worker_class} workers={self.workers}{threads}"
+
+
+class WaitressMode(ModeBase):
+    """waitress (extra `burstcheck[servers]`): one process with a pool of threads."""
+
+    interface: ClassVar[Interface | None] = "wsgi"
+    package: ClassVar[str | None] = "waitress"
+    server: Literal["waitress"]
+    threads: int = Field(4, ge=1, le=256, description="Worker threads (waitress's default is 4).")
+
+    @property
+    def label(self) -> str:
+        return f"waitress threads={self.threads}"
+
+
+class AsgiModeBase(ModeBase):
+    """An ASGI server: worker processes that share one listening socket, each with its own event loop."""
+
+    workers: int = Field(1, ge=1, le=64, description="Worker processes, each with its own event loop.")
+
+
+class UvicornMode(AsgiModeBase):
+    """uvicorn (extra `burstcheck[asgi]`): ASGI apps (FastAPI, Starlette, Quart), one event loop per worker."""
+
+    interface: ClassVar[Interface | None] = "asgi"
+    package: ClassVar[str | None] = "uvicorn"
+    server: Literal["uvicorn"]
+    loop: Literal["auto", "asyncio", "uvloop"] = Field("auto", description="Event loop implementation.")
+    http: Literal["auto", "h11", "httptools"] = Field("auto", description="HTTP protocol implementation.")
+
+    @property
+    def label(self) -> str:
+        return f"uvicorn workers={self.workers} loop={self.loop} http={self.http}"
+
+
+class HypercornMode(AsgiModeBase):
+    """hypercorn (extra `burstcheck[asgi]`): ASGI apps on asyncio, uvloop or trio."""
+
+    interface: ClassVar[Interface | None] = "asgi"
+    package: ClassVar[str | None] = "hypercorn"
+    server: Literal["hypercorn"]
+    worker_class: Literal["asyncio", "uvloop", "trio"] = Field("asyncio", description="The event loop.")
+
+    @property
+    def label(self) -> str:
+        return f"hypercorn workers={self.workers} worker_class={self.worker_class}"
+
+
+def fill_command(template: str, *, host: str, port: int, python: str) -> list[str]:
+    """Split a command template as a shell would (it runs without one) and fill in its placeholders."""
+    return [word.format(host=host, port=port, python=python) for word in shlex.split(template)]
+
+
+def _command_problem(template: str) -> str | None:
+    """Why `template` cannot be filled in, or None. Only bare placeholders: a format spec such as
+    {port:>2000000000} would be obeyed."""
+    if "\x00" in template:
+        return "the command contains a NUL character"
+    try:
+        words = shlex.split(template)
+        for word in words:
+            for _, field, spec, conversion in string.Formatter().parse(word):
+                if field is not None and (field not in COMMAND_PLACEHOLDERS or spec or conversion):
+                    braces = "{" + field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+                    return f"unknown placeholder {braces}; placeholders are {{host}}, {{port}}, {{python}}"
+    except ValueError as exc:
+        return f"cannot read this command ({exc}); write literal braces as {{{{ and }}}}"
+    if not words:
+        return "the command is empty"
+    return None
+
+
+class CommandMode(ModeBase):
+    """Any server started by a command; client-side figures only (burstcheck cannot wrap its app)."""
+
+    server: Literal["command"]
+    command: str = Field(
+        min_length=1,
+        description="Command template run without a shell, with {host}, {port} and {python} filled in;"
+        " it must serve on {host}:{port}. Runs in app_dir.",
+    )
+
+    @field_validator("command")
+    @classmethod
+    def _has_port(cls, value: str) -> str:
+        problem = _command_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        if "{port}" not in value:
+            raise ValueError("the command must contain {port}, so the server listens where burstcheck looks")
+        return value
+
+    @property
+    def label(self) -> str:
+        return f"command: {self.command}"
+
+
+AnyMode = WerkzeugMode | GunicornMode | WaitressMode | UvicornMode | HypercornMode | CommandMode
+
+
+def _server_of(value: Any) -> str | None:
+    if isinstance(value, dict):
+        server = value.get("server", "werkzeug")
+        return server if isinstance(server, str) else repr(server)  # not a name: reported as unknown
+    return getattr(value, "server", None)
+
+
+MODE_CLASSES: tuple[type[ModeBase], ...] = typing.get_args(AnyMode)
+
+
+def server_name(mode_class: type[ModeBase]) -> str:
+    """The `server:` value of a mode class (the single value of its Literal)."""
+    return str(typing.get_args(mode_class.model_fields["server"].annotation)[0])
+
+
+SERVERS: dict[str, type[ModeBase]] = {server_name(cls): cls for cls in MODE_CLASSES}
+
+
+def servers_of(interface: Interface) -> list[str]:
+    """The servers that serve `interface`, in the registry's order."""
+    return [name for name, cls in SERVERS.items() if cls.interface == interface]
+
+
+def either(names: list[str]) -> str:
+    """'werkzeug, gunicorn or waitress'."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+if TYPE_CHECKING:
+    Mode = AnyMode
+else:
+    # The config's `modes:` items: the class is chosen by `server:` (werkzeug when absent).
+    Mode = Annotated[
+        functools.reduce(operator.or_, (Annotated[cls, Tag(server_name(cls))] for cls in MODE_CLASSES)),
+        Discriminator(_server_of),
+    ]

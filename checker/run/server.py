@@ -1,0 +1,191 @@
+"""Boot one server mode on loopback, wait until its endpoint answers, and tear it down on leaving."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import requests
+
+from checker.app_server import launch
+from checker.config import AnyMode, CommandMode, Endpoint, fill_command
+from checker.config.interpreter import Interpreter, own
+from checker.config.servers import Interface, either, servers_of
+from checker.errors import RunError
+from checker.run.preflight import missing_server_message
+from checker.run.processes import managed_process
+from checker.safe_text import quoted_tail
+from checker.wire import (
+    EXIT_SERVER_MISSING,
+    EXIT_WRONG_INTERFACE,
+    MESSAGE_PREFIX,
+    AppInfo,
+    InspectSpec,
+    ServerSpec,
+    write_spec,
+)
+
+HOST = "127.0.0.1"  # burstcheck binds only to loopback
+# A port chosen free can be taken before the server binds it; try a few fresh ones before giving up.
+PORT_ATTEMPTS = 3
+READY_POLL_S = 0.05  # fast enough that boot time barely shows in the demo's total
+FIRST_PROBE_TIMEOUT_S = 0.5  # doubled on each timeout; see _wait_ready
+STDERR_TAIL_LINES = 15
+# The server entry, run by its path in the app's interpreter: nothing of burstcheck's package is importable
+# there, so no app module can shadow burstcheck's or be shadowed by it.
+ENTRY = Path(launch.__file__).resolve()
+PORT_IN_USE = re.compile(
+    r"address already in use|in use by another program|connection in use|errno 98|eaddrinuse", re.I
+)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class RunningServer:
+    base_url: str
+    process: subprocess.Popen[bytes]
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def exit_status(self) -> int | None:
+        """None while the server runs; its exit status once it has exited."""
+        return self.process.poll()
+
+
+@contextmanager
+def running_server(
+    mode: AnyMode,
+    *,
+    app: str | None,
+    app_dir: Path,
+    probe: Endpoint,
+    boot_timeout_s: float,
+    inject_delay_ms: float = 0,
+    interpreter: Interpreter | None = None,
+    env: dict[str, str] | None = None,
+    choose_port: Callable[[], int] = free_port,
+) -> Iterator[RunningServer]:
+    """Start `mode` under the app's interpreter, wait until `probe` answers with any HTTP status, yield, then
+    stop every process (default interpreter: burstcheck's own). `env` (the config's env:) is added to
+    burstcheck's environment."""
+    interpreter = interpreter or own()
+    server_env = {**os.environ, **(env or {})}
+    for _ in range(PORT_ATTEMPTS):
+        port = choose_port()
+        if isinstance(mode, CommandMode):
+            # Validated when the config was loaded, so splitting and filling cannot fail here.
+            argv = fill_command(mode.command, host=HOST, port=port, python=interpreter.path)
+        else:
+            spec = ServerSpec(
+                app=str(app),
+                app_dir=str(app_dir),
+                host=HOST,
+                port=port,
+                server=mode.server,
+                package=str(mode.package),
+                interface=str(mode.interface),
+                options=mode.server_options(),
+                inject_delay_ms=inject_delay_ms,
+            )
+            argv = [interpreter.path, str(ENTRY), write_spec(spec)]
+        with (
+            tempfile.TemporaryFile() as log,
+            managed_process(argv, env=server_env, stdout=log, stderr=subprocess.STDOUT, cwd=str(app_dir)) as proc,
+        ):
+            base_url = f"http://{HOST}:{port}"
+            if _wait_ready(proc, base_url, probe, boot_timeout_s):
+                yield RunningServer(base_url=base_url, process=proc)
+                return
+            tail = _tail(log)
+            if proc.poll() is not None and PORT_IN_USE.search(tail):
+                continue
+            if proc.returncode == EXIT_WRONG_INTERFACE and mode.interface is not None:
+                said = [line for line in tail.splitlines() if MESSAGE_PREFIX in line]
+                other: Interface = "asgi" if mode.interface == "wsgi" else "wsgi"
+                raise RunError(
+                    f"mode {mode.name!r}: "
+                    + (said[-1].split(MESSAGE_PREFIX, 1)[1] if said else tail)
+                    + f": choose {either(servers_of(other))} for it"
+                )
+            if proc.returncode == EXIT_SERVER_MISSING and mode.package is not None:
+                raise RunError(f"mode {mode.name!r}: {missing_server_message(interpreter, mode.package)}")
+            if proc.poll() is None:
+                raise RunError(
+                    f"mode {mode.name!r}: the server did not answer {probe.label} within {boot_timeout_s:g} s"
+                    f" (raise boot_timeout if it is slow to start); its last output:\n{tail}"
+                )
+            raise RunError(f"mode {mode.name!r}: the server exited with status {proc.returncode}:\n{tail}")
+    raise RunError(f"mode {mode.name!r}: no free port after {PORT_ATTEMPTS} attempts")
+
+
+def _wait_ready(proc: subprocess.Popen[bytes], base_url: str, probe: Endpoint, timeout_s: float) -> bool:
+    """Poll until the probe endpoint answers (True) or the process exits or time runs out (False).
+
+    Each probe's timeout starts short and doubles: a port held by someone else (accepts, never answers)
+    must not hide that our server already exited, while a slow endpoint still gets a long enough probe.
+    """
+    deadline = time.monotonic() + timeout_s
+    probe_timeout_s = FIRST_PROBE_TIMEOUT_S
+    with requests.Session() as session:
+        session.trust_env = False
+        while (remaining := deadline - time.monotonic()) > 0 and proc.poll() is None:
+            try:
+                # The status line is the answer; the body is never read, so one that streams forever or does
+                # not decode cannot hold the probe past its deadline or fail it.
+                session.request(
+                    probe.method,
+                    base_url + probe.path,
+                    headers={**probe.headers, "Connection": "close"},
+                    data=probe.body.encode() if probe.body is not None else None,
+                    timeout=min(remaining, probe_timeout_s),
+                    allow_redirects=False,
+                    stream=True,
+                ).close()
+                return True
+            except requests.Timeout:
+                probe_timeout_s *= 2
+            except requests.RequestException:  # refused, reset, or a broken answer: not ready yet
+                time.sleep(READY_POLL_S)
+    return False
+
+
+def _tail(log: IO[bytes]) -> str:
+    log.seek(0)
+    return quoted_tail(log.read(), STDERR_TAIL_LINES, "no output")
+
+
+INSPECT_TIMEOUT_S = 60.0
+
+
+def inspect_app(app: str, app_dir: Path, interpreter: Interpreter) -> AppInfo:
+    """Import the app under its interpreter: whether it is WSGI or ASGI, and its GET routes without parameters
+    (Flask; [] for apps that do not list their routes)."""
+    argv = [interpreter.path, str(ENTRY), write_spec(InspectSpec(app=app, app_dir=str(app_dir)))]
+    with (
+        tempfile.TemporaryFile() as log,
+        managed_process(argv, stdout=subprocess.PIPE, stderr=log, cwd=str(app_dir)) as proc,
+    ):
+        try:
+            out, _ = proc.communicate(timeout=INSPECT_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            raise RunError(f"importing {app} took longer than {INSPECT_TIMEOUT_S:g} s") from None
+        if proc.returncode != 0:
+            raise RunError(f"could not import the app {app!r} with {interpreter.path}:\n{_tail(log)}")
+    return AppInfo.from_json(json.loads(out))

@@ -1,0 +1,116 @@
+"""Diagnosis rules on hand-made timelines: each sentence for the situation it names, and nothing guessed."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from checker.analysis.diagnosis import diagnose
+from checker.analysis.figures import AttemptFigures, summarize
+from checker.wire import Measurement, RequestTiming
+from tests import timelines as tl
+
+S = 0.02
+N = 10
+
+
+def figures(burst: tuple[RequestTiming, ...], cpu_share: float = 0.01) -> AttemptFigures:
+    return summarize(tl.measure(burst, S, cpu_share), 200)
+
+
+def test_server_one_at_a_time() -> None:
+    text = diagnose(figures(tl.worker_pool(N, S, 1)), 2)
+    assert text == "the server handles one request at a time (threaded=False / one sync worker)"
+
+
+def test_app_serializes_what_the_server_admitted() -> None:
+    text = diagnose(figures(tl.queue_in_app(N, S, 1)), 2)
+    assert text.startswith("the server ran them together (10 inside the app at once) but the app serialized them")
+    assert "90% of the requests waited their turn inside the app" in text
+
+
+def test_app_caps_below_what_the_server_admitted() -> None:
+    text = diagnose(figures(tl.queue_in_app(N, S, 2)), 2)
+    assert "only about 2 made progress together: the app caps concurrency (a semaphore, or a pool of 2" in text
+
+
+def test_pool_in_the_server_is_named_with_its_size() -> None:
+    # waitress threads=8 with 10 requests: the pool is 8, though client-side C is about 5.
+    text = diagnose(figures(tl.worker_pool(N, S, 8)), 2)
+    assert text.startswith("concurrency is capped at 8: a pool of 8 workers/threads in the server")
+
+
+def test_cpu_bound_under_the_gil() -> None:
+    text = diagnose(figures(tl.gil_shared(N, S), cpu_share=0.97), 2)
+    assert text.startswith("the handler is CPU-bound (97% CPU when alone): the requests progressed together")
+    assert "under the GIL" in text
+
+
+def test_cpu_bound_that_releases_the_gil_is_not_blamed_on_it() -> None:
+    # A SQLite scan: C code that releases the GIL runs on both cores in one process.
+    burst = tuple(
+        tl.request(t.server.enter_s, t.server.exit_s, thread=100 + i, cpu=S)  # type: ignore[union-attr]
+        for i, t in enumerate(tl.cpu_on_cores(N, S, cores=2))
+    )
+    text = diagnose(figures(burst, cpu_share=0.95), 2)
+    assert "runs outside the GIL (C code that releases it): 2.0 cores' worth ran at once in one process" in text
+
+
+def test_cpu_bound_behind_a_lock_finishes_one_by_one() -> None:
+    burst = tuple(
+        tl.request(t.server.enter_s, t.server.exit_s, thread=t.server.thread_id, cpu=S)  # type: ignore[union-attr]
+        for t in tl.queue_in_app(N, S, 1)
+    )
+    text = diagnose(figures(burst, cpu_share=0.97), 2)
+    assert "the requests finished one after another, one service time apart: a lock around the work" in text
+
+
+def test_cpu_bound_across_processes_is_capped_by_cores() -> None:
+    text = diagnose(figures(tl.cpu_on_cores(N, S, cores=2), cpu_share=0.97), 2)
+    assert "10 processes ran it, and the machine's 2 CPU cores cap it at about 2.0" in text
+
+
+def test_concurrent() -> None:
+    text = diagnose(figures(tl.thread_per_request(N, S, stagger_s=0.001)), 2)
+    assert text.startswith("requests ran concurrently: nothing in the server or the app made them wait")
+
+
+def test_client_side_only_never_guesses_the_cause() -> None:
+    def client_only(burst: tuple[RequestTiming, ...]) -> AttemptFigures:
+        strip = lambda timings: tuple(RequestTiming(t.sent_s, t.done_s, 200, None) for t in timings)  # noqa: E731
+        return summarize(Measurement(strip(tl.calibration(S)), (strip(burst),)), 200)
+
+    serial = client_only(tuple(RequestTiming(tl.T0, tl.T0 + (i + 1) * S, 200, None) for i in range(N)))
+    assert diagnose(serial, 2).startswith("requests ran one after another (client-side figures only")
+    capped = client_only(tuple(RequestTiming(tl.T0, tl.T0 + (i // 3 + 1) * S, 200, None) for i in range(N)))
+    assert diagnose(capped, 2).startswith("concurrency is capped at about 3 (client-side figures only")
+
+
+def test_a_process_per_request_server_is_named_as_such() -> None:
+    text = diagnose(figures(tl.process_per_request(N, S, 4)), 2)
+    assert text == "concurrency is capped at 4: the server forks a process per request, at most 4 at once"
+
+
+def test_large_responses_that_take_longer_to_transfer_than_the_handler_are_named() -> None:
+    # The app ran all 10 together, but their 50 MiB bodies went through one pipe: one every 3 S.
+    burst = tuple(
+        replace(t, done_s=t.server.exit_s + (i + 1) * 3 * S, body_bytes=50 << 20)
+        for i, t in enumerate(tl.thread_per_request(N, S))
+        if t.server is not None
+    )
+    text = diagnose(figures(burst), 2)
+    assert text.startswith("requests ran concurrently: nothing in the server or the app made them wait")
+    assert "; responses of 50 MiB took longer to transfer than the handler ran (330 ms after the app answered" in text
+    assert "clients waited on the transfer, so client C is only" in text
+    # Small bodies sent at once: nothing to say about the transfer.
+    assert "transfer" not in diagnose(figures(tl.thread_per_request(N, S)), 2)
+
+
+def test_a_late_wave_of_arrivals_is_named_as_the_listen_backlog() -> None:
+    # 100 requests: 90 enter together; 10 enter 1.2 s later, after the kernel's retry.
+    early = tl.thread_per_request(90, S)
+    late = tuple(tl.request(tl.T0 + 1.2, tl.T0 + 1.2 + S, thread=500 + i) for i in range(10))
+    text = diagnose(figures(early + late), 2)
+    assert "; 10 of 100 requests reached the app 1.2 s after the rest: the server's listen backlog overflowed" in text
+    # One at a time with a long handler leaves gaps of one service time: no retry in that.
+    serial = diagnose(summarize(tl.measure(tl.worker_pool(N, 0.6, 1), 0.6), 200), 2)
+    assert "backlog" not in serial

@@ -1,0 +1,168 @@
+"""The allowed-concurrency estimate on hand-made timelines whose truth is known by construction."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from checker.analysis.estimate import admitted_concurrency, allowed_concurrency, app_limit
+from checker.analysis.figures import summarize
+from checker.analysis.verdict import judge
+from checker.wire import Measurement
+from tests import timelines as tl
+from tests.conftest import TESTS
+
+S = 0.02  # the handler's time alone
+N = 20
+
+
+def estimate(burst, cpu_bound: bool = False):  # type: ignore[no-untyped-def]
+    return allowed_concurrency([t.server for t in burst], S, cpu_bound)
+
+
+def test_admitted_concurrency_counts_overlap_not_touching_intervals() -> None:
+    assert admitted_concurrency([(0, 1), (1, 2), (2, 3)]) == 1
+    assert admitted_concurrency([(0, 3), (1, 2), (1.5, 4), (3.5, 5)]) == 3
+    assert admitted_concurrency([]) == 0
+
+
+def test_nothing_limits_a_concurrent_burst() -> None:
+    allowed = estimate(tl.thread_per_request(N, S))
+    assert (allowed.value, allowed.limited_by, allowed.overlap) == (N, "nothing", N)
+
+
+def test_waiting_requests_are_not_counted_as_served_together() -> None:
+    # A semaphore of 3 admits 20 requests into the app, but never serves more than 3 at once.
+    assert estimate(tl.queue_in_app(N, S, 3)).overlap == 3
+
+
+def test_overhead_that_staggers_entries_is_not_charged_to_the_app() -> None:
+    # The accept loop lets one request in every 2 ms: at most 10 of 20-ms requests are ever inside together,
+    # yet none waited for anything: the app and server allowed all of them.
+    allowed = estimate(tl.thread_per_request(N, S, stagger_s=0.002))
+    assert allowed.value == N and allowed.limited_by == "nothing"
+    assert allowed.overlap in (10, 11)  # 20-ms requests entering 2 ms apart: about 10 in service at once
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4, 8])
+def test_a_queue_inside_the_app_gives_its_size(k: int) -> None:
+    allowed = estimate(tl.queue_in_app(N, S, k))
+    assert allowed.limited_by == "app"
+    assert allowed.value == pytest.approx(k, rel=0.1)
+
+
+def test_a_lock_is_found_when_arrivals_spread_over_more_than_the_handler_time() -> None:
+    # Requests reach the app over 4 handler times (a slow accept loop), and still queue at the lock.
+    burst = tl.queue_in_app(N, S, 1, stagger_s=4 * S / N)
+    assert max(t.server.enter_s for t in burst) - min(t.server.enter_s for t in burst) > 3 * S  # type: ignore[union-attr]
+    allowed = estimate(burst)
+    assert allowed.limited_by == "app" and allowed.value == pytest.approx(1.0, abs=0.1)
+
+
+def test_short_waits_are_scheduling_noise_not_a_queue() -> None:
+    # Every request spent up to 40% longer inside than alone (GIL hand-offs): no lock.
+    burst = tuple(
+        tl.request(t.server.enter_s, t.server.exit_s + 0.4 * S * (i % 2), thread=t.server.thread_id)  # type: ignore[union-attr]
+        for i, t in enumerate(tl.thread_per_request(N, S))
+    )
+    assert estimate(burst).limited_by == "nothing"
+
+
+@pytest.mark.parametrize("processes", [False, True])
+def test_a_worker_pool_in_the_server_gives_its_size(processes: bool) -> None:
+    allowed = estimate(tl.worker_pool(N, S, 4, processes=processes))
+    assert (allowed.value, allowed.limited_by, allowed.server_cap) == (4, "server", 4)
+
+
+def test_a_pool_that_does_not_divide_the_burst_is_still_found() -> None:
+    # waitress threads=8 serving 10 requests: two waves; client-side C says about 5, the pool is 8.
+    allowed = estimate(tl.worker_pool(10, S, 8))
+    assert allowed.value == 8 and allowed.limited_by == "server"
+
+
+def test_one_worker_is_a_serial_server() -> None:
+    assert estimate(tl.worker_pool(N, S, 1)).value == 1
+
+
+def test_a_process_per_request_with_a_cap() -> None:
+    allowed = estimate(tl.process_per_request(N, S, 4))
+    assert (allowed.value, allowed.limited_by) == (4, "server")
+
+
+def test_cpu_bound_threads_share_one_core_under_the_gil() -> None:
+    allowed = estimate(tl.gil_shared(N, S), cpu_bound=True)
+    assert allowed.limited_by == "cpu" and allowed.value == pytest.approx(1.0)
+    assert not allowed.finished_one_by_one
+
+
+def test_cpu_bound_processes_are_capped_by_the_cores() -> None:
+    allowed = estimate(tl.cpu_on_cores(N, S, cores=2), cpu_bound=True)
+    assert allowed.limited_by == "cpu" and allowed.value == pytest.approx(2.0)
+
+
+def test_a_lock_finishes_one_by_one() -> None:
+    assert estimate(tl.queue_in_app(N, S, 1)).finished_one_by_one
+
+
+def test_the_verdict_uses_the_allowed_concurrency_not_client_c() -> None:
+    # Staggered entries make client-side C low; the allowed concurrency passes "concurrent".
+    figures = summarize(tl.measure(tl.thread_per_request(N, S, stagger_s=0.002), S), 200)
+    assert figures.effective_concurrency < 0.5 * N
+    assert figures.allowed_concurrency == N and figures.basis == "allowed"
+    judgement = judge(figures, 0.8 * N, None, "concurrent")
+    assert judgement.verdict == "pass" and judgement.reason == f"measured {N:.1f}: about {N} requests ran at once"
+
+
+def test_a_burst_that_never_overlapped_cannot_prove_concurrency() -> None:
+    # Each request reached the app after the previous one left: a lock would have gone unseen.
+    figures = summarize(tl.measure(tl.thread_per_request(N, S, stagger_s=1.5 * S), S), 200)
+    judgement = judge(figures, 0.8 * N, None, "concurrent")
+    assert judgement.verdict == "error"
+    assert judgement.reason.startswith("the burst did not test concurrency: at most 1 of its requests were served")
+    assert "fewer than the 10 that concurrent needs" in judgement.reason
+    assert judge(figures, 1.0, None, ">= 1").verdict == "pass"  # one at a time needs no proof
+
+
+def test_a_cpu_bound_handler_on_a_busy_machine_is_not_failed() -> None:
+    # Other load got the handler 60% of a core even alone: a missed minimum may be the load's doing ...
+    figures = summarize(tl.measure(tl.cpu_on_cores(N, S, cores=2), S, cpu_share=0.6), 200)
+    judgement = judge(figures, 3, None, ">= 3")
+    assert judgement.verdict == "error" and "the machine is busy" in judgement.reason and "60%" in judgement.reason
+    # ... but load only ever lowers parallelism: a minimum met, or a maximum exceeded, stands.
+    assert judge(figures, 1.4, None, ">= 1.4").verdict == "pass"
+    assert judge(figures, None, 1.5, "serialized").verdict == "fail"
+
+
+def test_other_processes_using_the_cpu_make_the_machine_busy() -> None:
+    measurement = replace(tl.measure(tl.gil_shared(N, S), S, cpu_share=0.97), others_cpu_cores=1.6)
+    judgement = judge(summarize(measurement, 200), 2, None, ">= 2")
+    assert judgement.verdict == "error"
+    assert judgement.reason.startswith("the machine is busy: other processes used 1.6 CPU cores")
+    quiet = replace(measurement, others_cpu_cores=0.05)
+    assert judge(summarize(quiet, 200), 2, None, ">= 2").verdict == "fail"
+
+
+def test_one_at_a_time_is_a_lock_only_if_requests_left_one_by_one() -> None:
+    # Forked requests slowed unevenly by a busy machine look queued, but they did not leave one service
+    # time apart: that is not a lock.
+    uneven = tuple(
+        tl.request(tl.T0 + i * 0.015, tl.T0 + i * 0.015 + S * (2.0 if i % 2 else 1.6), pid=tl.PID + i, thread=1)
+        for i in range(N)
+    )
+    assert app_limit([t.server for t in uneven], S) is None  # type: ignore[misc]
+    assert estimate(uneven).limited_by != "app"
+    assert estimate(tl.queue_in_app(N, S, 1)).limited_by == "app"
+
+
+def test_a_recorded_healthy_burst_with_scheduling_noise_is_not_a_queue() -> None:
+    # Recorded on the 2-core development machine: werkzeug threaded=True, a handler that only sleeps 5 ms,
+    # 50 requests. GIL hand-offs kept 17 of them over 1.5 x their time alone, beside a ragged number in
+    # service (median 18, 90th percentile 40): noise, not a lock or a pool. Before the steadiness rule this
+    # read as "the app caps concurrency at about 22".
+    data = json.loads((TESTS / "data" / "healthy-threaded-5ms-x50.json").read_text())
+    figures = summarize(Measurement.from_json(data), 200)
+    assert figures.median_burst.allowed is not None
+    assert figures.median_burst.allowed.limited_by == "nothing"
+    assert judge(figures, 40, None, "concurrent").verdict == "pass"

@@ -1,0 +1,153 @@
+"""The contract across the app's process boundary: what burstcheck sends (the spec, each server's options) and
+what the middlewares send back (the timing header), written on one side and read on the other by the same
+records. Both middlewares run in-process here, and their header is read back as the burst client reads it."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from typing import Any
+
+import pytest
+
+from checker.analysis.figures import summarize
+from checker.analysis.verdict import judge
+from checker.app_server.asgi_timing import AsgiTimingMiddleware
+from checker.app_server.launchers import LAUNCHERS
+from checker.app_server.records import typed
+from checker.app_server.timing import HEADER, ServerTiming
+from checker.app_server.wsgi_timing import TimingMiddleware
+from checker.config import SERVERS
+from checker.wire import InspectSpec, Measurement, RequestTiming, ServerSpec, read_spec, write_spec
+from tests import timelines
+
+
+def _wsgi_header(delay_s: float = 0.0) -> str:
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        time.sleep(0.01)
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+    seen: dict[str, str] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> None:
+        seen.update(headers)
+
+    body = TimingMiddleware(app, delay_s)({}, start_response)
+    assert list(body) == [b"ok"]  # the body passes through untouched
+    return seen[HEADER]
+
+
+def _asgi_header() -> str:
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await asyncio.sleep(0.01)
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b""}
+
+    asyncio.run(AsgiTimingMiddleware(app)({"type": "http"}, receive, send))
+    assert sent[1] == {"type": "http.response.body", "body": b"ok"}
+    headers = dict(sent[0]["headers"])
+    assert headers[b"content-type"] == b"text/plain"  # the app's own headers are kept
+    return headers[HEADER.lower().encode()].decode()
+
+
+@pytest.mark.parametrize("header", [_wsgi_header, _asgi_header], ids=["wsgi", "asgi"])
+def test_each_middlewares_header_is_read_back_by_the_one_reader(header: Any) -> None:
+    before = time.monotonic()
+    timing = ServerTiming.from_header(header())
+    assert before <= timing.enter_s < timing.exit_s <= time.monotonic()
+    assert timing.in_app_s >= 0.009  # the app's 10 ms, measured inside the server
+    assert timing.pid > 0 and timing.thread_id > 0 and timing.cpu_s >= 0
+
+
+def test_the_asgi_header_carries_the_event_loop_and_the_wsgi_header_does_not() -> None:
+    asgi = ServerTiming.from_header(_asgi_header())
+    assert asgi.loop_blocked_enter_s is not None and asgi.loop_lag_max_s is not None
+    wsgi = ServerTiming.from_header(_wsgi_header())
+    assert wsgi.loop_blocked_enter_s is None and '"loop' not in _wsgi_header()
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("not json", "Expecting value"),
+        ("[1, 2]", "expected an object"),
+        ('{"pid": 1, "thread_id": 2, "enter_s": 1.0, "exit_s": 2.0}', "missing field 'cpu_s'"),
+        ('{"pid": "1", "thread_id": 2, "enter_s": 1.0, "exit_s": 2.0, "cpu_s": 0}', "pid: '1' is not"),
+        ('{"pid": 1, "thread_id": 2, "enter_s": 1.0, "exit_s": 2.0, "cpu_s": 0, "extra": 1}', "unknown field"),
+    ],
+)
+def test_a_header_that_cannot_be_read_says_why(value: str, why: str) -> None:
+    with pytest.raises(ValueError, match=why):
+        ServerTiming.from_header(value)
+
+
+def test_unreadable_headers_are_counted_and_named_in_the_verdict_never_dropped() -> None:
+    burst = timelines.thread_per_request(10, 0.1)
+    broken = (dataclasses.replace(burst[0], server=None, timing_error="missing field 'cpu_s'"), *burst[1:])
+    figures = summarize(Measurement(timelines.calibration(0.1), (broken,)), 200)
+    assert figures.bursts[0].timing_errors == 1 and figures.basis == "client C"
+    reason = judge(figures, 8, None, ">= 8").reason
+    assert "1 of 10 timing headers could not be read (first: missing field 'cpu_s')" in reason
+
+
+def test_a_request_timing_keeps_its_timing_error_across_the_pipe() -> None:
+    timing = RequestTiming(1.0, 2.0, 200, None, None, 10, timing_error="bad header")
+    assert RequestTiming.from_json(timing.to_json()) == timing
+
+
+def test_the_spec_is_read_back_as_written() -> None:
+    fields = {"name": "g", "server": "gunicorn", "workers": 2, "worker_class": "gthread", "threads": 4}
+    mode = SERVERS["gunicorn"].model_validate({**fields, "expect": "concurrent"})
+    spec = ServerSpec(
+        app="web:app",
+        app_dir="/srv",
+        host="127.0.0.1",
+        port=8000,
+        server=mode.server,
+        package=str(mode.package),
+        interface=str(mode.interface),
+        options=mode.server_options(),
+        inject_delay_ms=5.0,
+    )
+    assert read_spec(write_spec(spec)) == spec
+    assert read_spec(write_spec(InspectSpec(app="web:app", app_dir="/srv"))) == InspectSpec("web:app", "/srv")
+    with pytest.raises(ValueError, match="unknown request kind"):
+        read_spec('{"kind": "explode"}')
+
+
+@pytest.mark.parametrize("server", sorted(name for name, cls in SERVERS.items() if cls.package is not None))
+def test_every_servers_config_fields_are_its_launchers_options(server: str) -> None:
+    """A new server is its config class and its launcher: the two must name the same options."""
+    mode_class = SERVERS[server]
+    mode = mode_class.model_validate({"name": "m", "server": server, "expect": "concurrent"})
+    launcher = LAUNCHERS[server]
+    assert set(mode.server_options()) == {f.name for f in dataclasses.fields(launcher.options)}
+    typed(launcher.options, mode.server_options())  # the defaults cross as they are
+    assert mode_class.interface in ("wsgi", "asgi") and mode_class.package
+
+
+def test_typed_records_refuse_what_the_other_side_would_misread() -> None:
+    @dataclasses.dataclass(frozen=True)
+    class Options:
+        workers: int
+        share: float
+        name: str | None = None
+
+    assert typed(Options, {"workers": 2, "share": 1}) == Options(2, 1)
+    for data, why in [
+        ({"workers": True, "share": 1.0}, "workers"),  # a bool is not a count
+        ({"workers": 2}, "missing field 'share'"),
+        ({"workers": 2, "share": 1.0, "name": 3}, "name"),
+    ]:
+        with pytest.raises(ValueError, match=why):
+            typed(Options, data)
