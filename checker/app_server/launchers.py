@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-# The listen backlog of the servers burstcheck binds itself (uvicorn, hypercorn): far above any burst.
+# The listen backlog of the servers burstcheck binds itself (uvicorn, hypercorn, cheroot): far above any burst.
 PREFORK_BACKLOG = 2048
 
 
@@ -32,6 +32,11 @@ class GunicornOptions:
 
 @dataclass(frozen=True)
 class WaitressOptions:
+    threads: int
+
+
+@dataclass(frozen=True)
+class CherootOptions:
     threads: int
 
 
@@ -89,6 +94,15 @@ def serve_waitress(app: Any, host: str, port: int, options: WaitressOptions) -> 
     import waitress
 
     waitress.serve(app, host=host, port=port, threads=options.threads)
+
+
+def serve_cheroot(app: Any, host: str, port: int, options: CherootOptions) -> None:
+    from cheroot import wsgi
+
+    # cheroot's own default listen backlog is 5: a burst's connections would overflow it before the server
+    # is asked anything (production deployments raise it too).
+    server = wsgi.Server((host, port), app, numthreads=options.threads, request_queue_size=PREFORK_BACKLOG)
+    server.start()
 
 
 def serve_uvicorn(app: Any, host: str, port: int, options: UvicornOptions) -> None:
@@ -170,6 +184,7 @@ LAUNCHERS: dict[str, Launcher] = {
     "werkzeug": Launcher(WerkzeugOptions, serve_werkzeug),
     "gunicorn": Launcher(GunicornOptions, serve_gunicorn),
     "waitress": Launcher(WaitressOptions, serve_waitress),
+    "cheroot": Launcher(CherootOptions, serve_cheroot),
     "uvicorn": Launcher(UvicornOptions, serve_uvicorn),
     "hypercorn": Launcher(HypercornOptions, serve_hypercorn),
 }

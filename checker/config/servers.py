@@ -109,6 +109,19 @@ class WaitressMode(ModeBase):
         return f"waitress threads={self.threads}"
 
 
+class CherootMode(ModeBase):
+    """cheroot (CherryPy's WSGI server): one process with a pool of threads."""
+
+    interface: ClassVar[Interface | None] = "wsgi"
+    package: ClassVar[str | None] = "cheroot"
+    server: Literal["cheroot"]
+    threads: int = Field(10, ge=1, le=256, description="Worker threads (cheroot's numthreads; its default is 10).")
+
+    @property
+    def label(self) -> str:
+        return f"cheroot threads={self.threads}"
+
+
 class AsgiModeBase(ModeBase):
     """An ASGI server: worker processes that share one listening socket, each with its own event loop."""
 
@@ -191,7 +204,7 @@ class CommandMode(ModeBase):
         return f"command: {self.command}"
 
 
-AnyMode = WerkzeugMode | GunicornMode | WaitressMode | UvicornMode | HypercornMode | CommandMode
+AnyMode = WerkzeugMode | GunicornMode | WaitressMode | CherootMode | UvicornMode | HypercornMode | CommandMode
 
 
 def _server_of(value: Any) -> str | None:

@@ -2,7 +2,7 @@
 band around the truth, and the diagnosis names the cause.
 
 The reference app (tests/apps/reference.py) serves each class on its own route, 20 ms alone; one CLI run
-measures all of them in all seven modes (expectations kept trivially loose, so that nothing is re-measured)
+measures all of them in all eight modes (expectations kept trivially loose, so that nothing is re-measured)
 and the assertions read its JSON report. Bands are those of benchmarks/accuracy.py's verdicts, wide enough
 for a loaded 2-core machine: a pool of k serving N requests runs ceil(N / k) waves.
 """
@@ -30,6 +30,7 @@ modes:
   - {name: sync4, server: gunicorn, workers: 4, expect: {min_concurrency: 0.1}}
   - {name: gthread4, server: gunicorn, workers: 1, worker_class: gthread, threads: 4, expect: {min_concurrency: 0.1}}
   - {name: waitress4, server: waitress, threads: 4, expect: {min_concurrency: 0.1}}
+  - {name: cheroot4, server: cheroot, threads: 4, expect: {min_concurrency: 0.1}}
 """
 ROUTES = {"sleep": "/sleep", "lock": "/lock", "sem3": "/sem?k=3", "cpu": "/cpu", "hash": "/hash"}
 
@@ -63,6 +64,7 @@ EXPECTED: dict[str, dict[str, tuple[tuple[float, float], str]]] = {
         "sync4": (around(4), POOL),
         "gthread4": (around(4), POOL),
         "waitress4": (around(4), POOL),
+        "cheroot4": (around(4), POOL),
     },
     "lock": {
         "serial": (ONE, SERIAL_SERVER),
@@ -75,6 +77,7 @@ EXPECTED: dict[str, dict[str, tuple[tuple[float, float], str]]] = {
         "sync4": (around(4), POOL),
         "gthread4": (ONE, LOCK),
         "waitress4": (ONE, LOCK),
+        "cheroot4": (ONE, LOCK),
     },
     "sem3": {  # the app lets 3 run at once, per process
         "serial": (ONE, SERIAL_SERVER),
@@ -84,6 +87,7 @@ EXPECTED: dict[str, dict[str, tuple[tuple[float, float], str]]] = {
         "sync4": (around(4), POOL),
         "gthread4": (around(3), APP_CAP),
         "waitress4": (around(3), APP_CAP),
+        "cheroot4": (around(3), APP_CAP),
     },
     "cpu": {
         "serial": (ONE, SERIAL_SERVER),
@@ -93,6 +97,7 @@ EXPECTED: dict[str, dict[str, tuple[tuple[float, float], str]]] = {
         "sync4": (CPU, CORE_CAP),
         "gthread4": (ONE, f"{GIL}|{ONE_BY_ONE}"),
         "waitress4": (ONE, f"{GIL}|{ONE_BY_ONE}"),
+        "cheroot4": (ONE, f"{GIL}|{ONE_BY_ONE}"),
     },
     "hash": {  # CPU-bound C code that releases the GIL: threads run it on every core
         "serial": (ONE, SERIAL_SERVER),
@@ -102,6 +107,7 @@ EXPECTED: dict[str, dict[str, tuple[tuple[float, float], str]]] = {
         "sync4": (CPU, CORE_CAP),
         "gthread4": (CPU, OUTSIDE_GIL),
         "waitress4": (CPU, OUTSIDE_GIL),
+        "cheroot4": (CPU, OUTSIDE_GIL),
     },
 }
 # On a machine busy with other work, a CPU-bound handler's parallelism can only come out lower than the
