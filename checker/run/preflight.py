@@ -8,7 +8,9 @@ import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from checker.app_server.records import typed
 from checker.config import AnyMode
 from checker.config.interpreter import Interpreter
 from checker.errors import RunError
@@ -26,8 +28,18 @@ print(json.dumps({"version": list(sys.version_info[:2]),
 
 @dataclass(frozen=True)
 class Probe:
-    version: tuple[int, int]
-    missing: tuple[str, ...]
+    """What the probe prints (its JSON read back into this record): the interpreter's version and which of the
+    packages asked for it cannot import."""
+
+    version: list[int]
+    missing: list[str]
+
+    @classmethod
+    def from_json(cls, data: Any) -> Probe:
+        probe = typed(cls, data)
+        if len(probe.version) < 2:
+            raise ValueError(f"version {probe.version} has no major and minor number")
+        return probe
 
 
 def probe(interpreter: Interpreter, packages: list[str], cwd: Path) -> Probe:
@@ -45,14 +57,14 @@ def probe(interpreter: Interpreter, packages: list[str], cwd: Path) -> Probe:
     if done.returncode != 0:
         tail = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
         raise RunError(f"the app's interpreter {interpreter.describe()} failed to start: {tail}")
-    data = json.loads(done.stdout)
-    version = (int(data["version"][0]), int(data["version"][1]))
+    found = Probe.from_json(json.loads(done.stdout))
+    version = (found.version[0], found.version[1])
     if version < OLDEST_SUPPORTED:
         raise RunError(
             f"the app's interpreter {interpreter.describe()} is Python {version[0]}.{version[1]}; "
             f"burstcheck serves apps on Python {OLDEST_SUPPORTED[0]}.{OLDEST_SUPPORTED[1]} or newer"
         )
-    return Probe(version=version, missing=tuple(data["missing"]))
+    return found
 
 
 def missing_server_message(interpreter: Interpreter, package: str) -> str:

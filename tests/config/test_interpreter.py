@@ -90,8 +90,8 @@ def test_a_missing_interpreter_is_a_config_error(tmp_path: Path) -> None:
 
 def test_the_probe_reports_version_and_missing_packages(tmp_path: Path) -> None:
     found = probe(Interpreter(sys.executable, "test"), ["werkzeug", "no_such_package_here"], tmp_path)
-    assert found.version == sys.version_info[:2]
-    assert found.missing == ("no_such_package_here",)
+    assert found.version == list(sys.version_info[:2])
+    assert found.missing == ["no_such_package_here"]
 
 
 def test_an_interpreter_older_than_3_9_is_refused_by_name(tmp_path: Path) -> None:
