@@ -42,6 +42,7 @@ class Result:
     attempts: tuple[Attempt, ...] = ()
     python: str = ""  # the app's interpreter and how it was chosen; empty where not known
     expect_status: int = 200  # the endpoint's status that counts as an answer
+    min_parallelism: float | None = None  # the expectation's minimum of cores' worth of CPU at once
     # The verdict's figure as a JSON report gave it, for a result read back from one (a baseline); None for a
     # result measured by this run. A baseline is compared by what it reported, whatever reads it now.
     reported: float | None = None

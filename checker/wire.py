@@ -39,6 +39,9 @@ class RequestTiming:
     # Why the server's timing header could not be read, when it was there but unreadable (a proxy that
     # rewrote it, a middleware of another version): counted and reported, never dropped silently.
     timing_error: str | None = None
+    # When the burst's requests were let into the app (the release the client gave the server); None for a
+    # request sent alone (calibration).
+    released_s: float | None = None
 
     @property
     def latency_s(self) -> float:
@@ -58,6 +61,7 @@ class RequestTiming:
             server=ServerTiming.from_json(server) if server else None,
             body_bytes=int(data.get("body_bytes", 0)),
             timing_error=data.get("timing_error"),
+            released_s=data.get("released_s"),
         )
 
 
@@ -99,6 +103,7 @@ class BurstJob:
     calibration_requests: int
     requests: int
     repeats: int
+    warm_up_requests: int = 1  # the untimed burst before calibrating, that wakes every worker
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -7,6 +7,8 @@ construction, so the estimator, the verdict and the diagnosis can be checked wit
 from __future__ import annotations
 
 import heapq
+from dataclasses import replace
+from typing import Any
 
 from checker.wire import Measurement, RequestTiming, ServerTiming
 
@@ -15,23 +17,34 @@ PID = 4000
 OVERHEAD_S = 0.001  # client and network time around each request's time in the app
 
 
-def request(enter: float, exit: float, *, pid: int = PID, thread: int, cpu: float | None = None) -> RequestTiming:
-    server = ServerTiming(pid=pid, thread_id=thread, enter_s=enter, exit_s=exit, cpu_s=cpu if cpu is not None else 0.0)
-    return RequestTiming(sent_s=T0, done_s=exit + OVERHEAD_S, status=200, error=None, server=server)
+def request(
+    enter: float, exit: float, *, pid: int = PID, thread: int, cpu: float | None = None, **server: Any
+) -> RequestTiming:
+    """One request as the middleware and the client saw it; `server` adds ServerTiming's optional fields."""
+    timing = ServerTiming(
+        pid=pid, thread_id=thread, enter_s=enter, exit_s=exit, cpu_s=cpu if cpu is not None else 0.0, **server
+    )
+    return RequestTiming(sent_s=T0, done_s=exit + OVERHEAD_S, status=200, error=None, server=timing)
 
 
-def calibration(handler_s: float, cpu_share: float = 0.01, count: int = 3) -> tuple[RequestTiming, ...]:
-    """Requests served alone, one after another, before the bursts."""
+def calibration(
+    handler_s: float, cpu_share: float = 0.01, count: int = 3, blocks_loop: bool = False
+) -> tuple[RequestTiming, ...]:
+    """Requests served alone, one after another, before the bursts; with `blocks_loop`, on an event loop that
+    each of them held all along (a blocking call in `async def`)."""
     alone = []
     for i in range(count):
         enter = 10.0 + i
-        timing = request(enter, enter + handler_s, thread=1, cpu=cpu_share * handler_s)
+        loop = {"loop_blocked_enter_s": i * handler_s, "loop_blocked_exit_s": (i + 1) * handler_s}
+        timing = request(enter, enter + handler_s, thread=1, cpu=cpu_share * handler_s, **(loop if blocks_loop else {}))
         alone.append(RequestTiming(enter - OVERHEAD_S, timing.done_s, 200, None, timing.server))
     return tuple(alone)
 
 
-def measure(burst: tuple[RequestTiming, ...], handler_s: float, cpu_share: float = 0.01) -> Measurement:
-    return Measurement(calibration=calibration(handler_s, cpu_share), bursts=(burst, burst, burst))
+def measure(
+    burst: tuple[RequestTiming, ...], handler_s: float, cpu_share: float = 0.01, blocks_loop: bool = False
+) -> Measurement:
+    return Measurement(calibration=calibration(handler_s, cpu_share, blocks_loop=blocks_loop), bursts=(burst,) * 3)
 
 
 def thread_per_request(n: int, handler_s: float, stagger_s: float = 0.0) -> tuple[RequestTiming, ...]:
@@ -78,5 +91,88 @@ def cpu_on_cores(n: int, handler_s: float, cores: int) -> tuple[RequestTiming, .
     """CPU-bound requests in a process each, `cores` of them running at once."""
     return tuple(
         request(T0 + (i // cores) * handler_s, T0 + (i // cores + 1) * handler_s, pid=PID + i, thread=1, cpu=handler_s)
+        for i in range(n)
+    )
+
+
+def _with_peers(timings: list[RequestTiming], progressed: bool) -> tuple[RequestTiming, ...]:
+    """The middleware's evidence from inside: at each answer, the others still in the app, and whether they had
+    made progress meanwhile (took turns at the GIL) or not (waited behind a lock)."""
+    out = []
+    for timing in timings:
+        assert timing.server is not None
+        inside = [
+            t
+            for t in timings
+            if t is not timing and t.server and t.server.enter_s <= timing.server.exit_s < t.server.exit_s
+        ]
+        peers = min(len(inside), 16)
+        server = replace(timing.server, peers=peers, peers_progressed=peers if progressed else 0)
+        out.append(replace(timing, server=server))
+    return tuple(out)
+
+
+def gil_turns(n: int, handler_s: float) -> tuple[RequestTiming, ...]:
+    """CPU-bound threads taking turns at the GIL: all enter at once, each leaves when its work is done, after
+    the others' turns (they leave one after another, a handler time apart), and all progressed meanwhile."""
+    timings = [request(T0, T0 + (i + 1) * handler_s, thread=100 + i, cpu=handler_s) for i in range(n)]
+    return _with_peers(timings, progressed=True)
+
+
+def lock_around_cpu(n: int, handler_s: float) -> tuple[RequestTiming, ...]:
+    """The same CPU-bound work behind one lock: the same exits, but the waiting requests made no progress."""
+    timings = [request(T0, T0 + (i + 1) * handler_s, thread=100 + i, cpu=handler_s) for i in range(n)]
+    return _with_peers(timings, progressed=False)
+
+
+def lock_with_backoff(n: int, handler_s: float, idle_s: float) -> tuple[RequestTiming, ...]:
+    """A lock whose waiters sleep between tries (SQLite's busy handler): one holder at a time, and the lock sits
+    unclaimed for `idle_s` between holders."""
+    return tuple(
+        request(T0, T0 + (i + 1) * handler_s + i * idle_s, thread=100 + i, cpu=0.1 * handler_s) for i in range(n)
+    )
+
+
+def processes_sharing_cores(n: int, handler_s: float, processes: int, cores: int) -> tuple[RequestTiming, ...]:
+    """CPU-bound requests in `processes` workers on `cores` cores: each wave of `processes` runs together, each
+    request taking processes / cores times its time alone."""
+    took = handler_s * processes / cores
+    return tuple(
+        request(
+            T0 + (i // processes) * took,
+            T0 + (i // processes + 1) * took,
+            pid=PID + i % processes,
+            thread=1,
+            cpu=handler_s,
+        )
+        for i in range(n)
+    )
+
+
+def blocked_loop(n: int, handler_s: float) -> tuple[RequestTiming, ...]:
+    """An `async def` with a blocking call on one event loop (as Quart runs it): every request entered at once
+    and was answered at the end, and the loop was blocked all along."""
+    end = T0 + n * handler_s
+    return tuple(
+        request(T0, end, thread=1, cpu=0.001, loop_blocked_enter_s=0.0, loop_blocked_exit_s=n * handler_s)
+        for _ in range(n)
+    )
+
+
+def anyio_pool(n: int, handler_s: float, size: int) -> tuple[RequestTiming, ...]:
+    """`def` endpoints in anyio's thread pool of `size` on one event loop: the first `size` run at once, the rest
+    wait for a thread; the pool is full, with tasks waiting, at the first wave's answers."""
+    return tuple(
+        request(
+            T0,
+            T0 + (i // size + 1) * handler_s,
+            thread=1,
+            cpu=0.0005,
+            loop_blocked_enter_s=0.0,
+            loop_blocked_exit_s=0.0,
+            pool_size=size,
+            pool_borrowed=size if i < size else n - size,
+            pool_waiting=max(0, n - size - i) if i < size else 0,
+        )
         for i in range(n)
     )

@@ -9,13 +9,11 @@ from checker.config import CONCURRENT_MIN_FRACTION, SERIALIZED_MAX_CONCURRENCY
 # In one process, CPU-bound requests whose CPU time added up to more than this many cores at once ran
 # outside the GIL (C code that releases it: a SQLite scan, hashing, compression).
 GIL_RELEASED_PARALLELISM = 1.3
-# An event loop blocked for this share of the burst (per worker) served requests one at a time: a handler's
-# blocking call, not the server, set the pace.
-LOOP_BLOCKED_SHARE = 0.5
 # Starlette and FastAPI run `def` endpoints in anyio's thread pool, 40 threads unless raised.
 ANYIO_THREADS = 40
-# The pool's level in service reads a little low under load (threads start late): 35 to 45 is the pool of 40.
-THREAD_POOL_SLACK = 5
+# Fewer than this many in service at once, with nothing making them wait, is a fast handler: say what was
+# proved (admitted together, never made to wait) rather than that they "ran concurrently".
+OVERLAP_SHOWN = 4
 # Client C below this share of the allowed concurrency, with transfers longer than the handler, is the
 # transfer's doing: a half is far outside the run-to-run noise of either figure.
 TRANSFER_BOUND_SHARE = 0.5
@@ -68,63 +66,74 @@ def _size(body_bytes: int) -> str:
 
 
 def _why(figures: AttemptFigures, cpu_cores: int) -> str:
+    """What made the requests wait, or that nothing did; then, for CPU-bound handlers, how much ran in
+    parallel (a separate question: the GIL and the cores, not the structure)."""
     burst = figures.median_burst
-    n = burst.requests
     server = burst.server
     allowed = burst.allowed
     if server is None or allowed is None:
-        return _client_only(figures.measured, n)
+        return _client_only(figures.measured, burst.requests)
+    return _structure(figures, allowed, server.processes, server.threads, server.admitted_concurrency) + _parallel(
+        figures, allowed, server.processes, cpu_cores
+    )
+
+
+def _structure(figures: AttemptFigures, allowed: AllowedConcurrency, processes: int, threads: int, inside: int) -> str:
+    burst = figures.median_burst
+    n = burst.requests
     k = allowed.value
-    where = f"{_count(server.processes, 'process', 'processes')}, {_count(server.threads, 'thread', 'threads')}"
-    loop = _event_loop(figures, server.processes)
-    if loop:
-        return loop
+    where = f"{_count(processes, 'process', 'processes')}, {_count(threads, 'thread', 'threads')}"
+    if allowed.limited_by == "loop":
+        return _event_loop(figures, processes)
+    if allowed.limited_by == "pool" and allowed.thread_pool is not None:
+        return (
+            f"sync endpoints run in a thread pool capped at {allowed.thread_pool} (anyio's default is"
+            f" {ANYIO_THREADS}): the server admitted {allowed.together} at once, the others waited for a thread;"
+            " make the endpoint `async def` with async clients, or raise anyio's thread limiter"
+        )
     if allowed.server_cap == 1:  # whatever the handler does, one at a time is the server's doing
         return "the server handles one request at a time (threaded=False / one sync worker)"
-    cpu = _cpu(figures, allowed, server.processes, cpu_cores, where)
-    if cpu is not None:
-        return cpu
     if allowed.limited_by == "server" and allowed.server_cap is not None:
         cap = allowed.server_cap
-        if server.processes == n:
+        if processes == n:
             return f"concurrency is capped at {cap}: the server forks a process per request, at most {cap} at once"
         return f"concurrency is capped at {cap}: a pool of {cap} workers/threads in the server ({where})"
     if allowed.limited_by == "app" and allowed.app_limit is not None:
-        inside = server.admitted_concurrency
-        if burst.loop_blocked_s is not None and abs(allowed.app_limit - ANYIO_THREADS) <= THREAD_POOL_SLACK:
-            return (
-                f"sync endpoints run in a thread pool capped at {ANYIO_THREADS} (anyio's default): the server admitted"
-                f" {inside} at once, about {round(allowed.app_limit)} ran; make the endpoint `async def` with async"
-                " clients, or raise anyio's thread limiter"
-            )
         if k < SERIALIZED_MAX_CONCURRENCY:
+            held = (
+                " around CPU-bound work (the others made no progress while one was served)" if figures.cpu_bound else ""
+            )
             return (
                 f"the server ran them together ({inside} inside the app at once) but the app serialized them: "
-                f"{allowed.queued_share:.0%} of the requests waited their turn inside the app (a lock, or a shared "
-                "resource of size 1)"
+                f"{allowed.queued_share:.0%} of the requests waited their turn inside the app (a lock{held}, or"
+                " a shared resource of size 1)"
             )
         return (
             f"the server admitted {inside} at once but only about {round(k)} made progress together: "
             f"the app caps concurrency (a semaphore, or a pool of {round(k)} connections)"
         )
     if k >= CONCURRENT_MIN_FRACTION * n:
+        if allowed.overlap < min(n, OVERLAP_SHOWN):
+            # A fast handler: they were inside the server together, and none was ever made to wait in the app.
+            return (
+                f"requests were served together: the server admitted {allowed.together} at once and the app was"
+                f" never seen to make one wait ({where})"
+            )
         return f"requests ran concurrently: nothing in the server or the app made them wait ({where})"
-    return f"allowed {k:.1f} with {server.admitted_concurrency} inside the app at once ({where})"
+    return f"allowed {k:.1f} with {inside} inside the app at once ({where})"
 
 
 def _event_loop(figures: AttemptFigures, workers: int) -> str:
     """ASGI on asyncio: a loop blocked for most of the burst served one request at a time, whatever ran."""
     burst = figures.median_burst
-    blocked = burst.loop_blocked_s
-    if blocked is None or blocked < LOOP_BLOCKED_SHARE * burst.burst_wall_s * workers:
-        return ""
+    blocked = burst.loop_blocked_s or 0.0
     span = f"{blocked:.1f} s of the {burst.burst_wall_s:.1f} s burst" + (
         f" (over {workers} workers)" if workers > 1 else ""
     )
     if figures.cpu_bound:
         return (
-            f"a CPU-bound handler held the event loop for {span}: {figures.calibration_cpu_share:.0%} CPU when"
-            " alone, so the loop serves nothing else while it runs; move the work to a process pool"
+            f"a CPU-bound handler held the event loop for {span}: {figures.calibration_cpu_share or 0:.0%} CPU"
+            " when alone, so the loop serves nothing else while it runs; move the work to a process pool"
             " (loop.run_in_executor), or run more workers"
         )
     return (
@@ -133,35 +142,20 @@ def _event_loop(figures: AttemptFigures, workers: int) -> str:
     )
 
 
-def _cpu(
-    figures: AttemptFigures, allowed: AllowedConcurrency, processes: int, cpu_cores: int, where: str
-) -> str | None:
-    """CPU-bound handlers: the GIL, the cores, or C code that runs in parallel; None for other handlers."""
-    if not figures.cpu_bound or allowed.cpu_parallelism is None:
-        return None
-    share = f"{figures.calibration_cpu_share:.0%} CPU when alone"
+def _parallel(figures: AttemptFigures, allowed: AllowedConcurrency, processes: int, cpu_cores: int) -> str:
+    """For CPU-bound handlers served together: how many cores' worth ran at once, and what capped it."""
+    if not figures.cpu_bound or allowed.limited_by == "loop" or allowed.value < SERIALIZED_MAX_CONCURRENCY:
+        return ""
+    share = f"CPU-bound, {figures.calibration_cpu_share or 0:.0%} CPU when alone"
     parallel = allowed.cpu_parallelism
     if processes == 1 and parallel >= GIL_RELEASED_PARALLELISM:
-        return (
-            f"the handler is CPU-bound ({share}) but its work runs outside the GIL (C code that releases it): "
-            f"{parallel:.1f} cores' worth ran at once in one process ({where})"
-        )
-    if processes == 1 and allowed.finished_one_by_one:
-        return (
-            f"the handler is CPU-bound ({share}) and the requests finished one after another, one service time "
-            f"apart: a lock around the work, or the GIL keeping the server from taking the next request; "
-            f"use processes/workers ({where})"
-        )
+        return f"; {share}: {parallel:.1f} cores' worth ran at once, outside the GIL (C code that releases it)"
     if processes == 1:
         return (
-            f"the handler is CPU-bound ({share}): the requests progressed together and finished together, "
-            f"sharing one core under the GIL; threads cannot run Python code in parallel, use processes/workers "
-            f"({where})"
+            f"; {share}: they took turns at the GIL, {parallel:.1f} cores' worth at once - threads cannot run"
+            " Python code in parallel: for more throughput use processes/workers"
         )
-    return (
-        f"the handler is CPU-bound ({share}): {processes} processes ran it, and the machine's {cpu_cores} CPU "
-        f"cores cap it at about {parallel:.1f}"
-    )
+    return f"; {share}: {processes} processes ran it, {parallel:.1f} cores' worth at once on {cpu_cores} CPU cores"
 
 
 def _count(number: int, one: str, many: str) -> str:

@@ -1,26 +1,31 @@
 """The concurrency the server and the app allowed, estimated from the middleware's timings (pure: no I/O,
 no clocks; tests feed hand-made timings).
 
-Client-side C = N * L1 / W charges every per-request cost that the machine serializes (the client's work,
-the server's accept loop and request parsing under one GIL) to the app. This estimate looks instead for
-the three things that really limit a burst, each where it leaves its mark, and takes the tightest:
+The question is structural: were requests served together, or did one wait its turn behind another? Client-
+side C = N * L1 / W charges every per-request cost that the machine serializes (the client's work, the
+server's accept loop and parser under one GIL) to the app; how much CPU runs in parallel (the GIL, the
+cores) is another question, answered by `cpu_parallelism` and never by this estimate. The burst's requests
+enter the app together (the client's release), and the estimate looks for the things that make them wait,
+each where it leaves its mark, taking the tightest:
 
 - a queue inside the app (a lock, a semaphore, a pool of connections): requests spend longer in the app
   than alone because they wait their turn. Each request's service is the last `alone_s` of its time in the
-  app; while some requests queue, the number in service at once is the app's limit k (1 for a lock).
-  Waits shorter than half a service time are noise (GIL hand-offs, scheduling), not a queue; and a queue
-  keeps the app busy at a steady level, so "waiting" while the app sat idle, or beside a ragged number in
-  service, is the machine's slowness, not a queue.
+  app; while some requests queue, the number in service at once is the app's limit k (1 for a lock). Waits
+  shorter than half a service time are noise, not a queue; a queue keeps the app busy at a steady level,
+  except behind a lock that its waiters retry with a back-off (SQLite's busy handler), which still lets
+  them out one at a time. For CPU-bound handlers, threads that take turns at the GIL look queued too: the
+  middleware's evidence from inside (did the other requests progress while one was served?) tells a lock,
+  where they did not, from the GIL, where they did.
 - a cap in the server in front of the app: a pool of workers that every request had to pass through (the
   same workers served several requests, and all of them were busy at once), or a process forked per
-  request with at most k alive: k is the most requests that were inside the app at the same time.
-- for CPU-bound handlers, the CPU: handler CPU time over the burst's span is how many cores' worth of
-  work ran in parallel (about 1 under the GIL, up to the cores with processes). Such requests share
-  cores rather than queue, so for them the queue model above is not used.
+  request with at most k alive: k is the most requests that were inside the server at the same time.
+- an event loop blocked for most of the burst (a blocking call, or CPU-bound work, in `async def`): each
+  such loop served one request at a time, whatever the requests' times inside the app say;
+- anyio's thread pool, where Starlette and FastAPI run `def` endpoints, seen full with tasks waiting.
 
-When none of them shows, nothing limited the burst: the estimate is N. That conclusion needs requests to
-have been served together in the first place, so `overlap` (the most in service at once) is reported for
-the verdict's measurability check: a limit of k shows only where more than k were served together.
+When none of them shows, nothing made the requests wait: the estimate is N. That conclusion needs requests to
+have been inside the server together in the first place, so `together` is reported for the verdict's
+measurability check.
 """
 
 from __future__ import annotations
@@ -46,6 +51,18 @@ QUEUE_IDLE_SHARE_MAX = 0.25
 # A handler whose lone request keeps its thread on the CPU for at least this share of its time is
 # CPU-bound; sleeping or waiting handlers measure a few percent.
 CPU_BOUND_SHARE = 0.5
+# CPU-bound requests that leave one after another took turns at the GIL when most of their peers had made
+# progress while each was served (measured: 90-100% for a pure-Python loop of 0.2-20 ms on 20 threads), and
+# waited behind a lock when hardly any had (0-1%).
+PEERS_PROGRESSED_MIN = 0.5
+# An asyncio event loop blocked for at least this share of its worker's part of the burst served one request
+# at a time: a blocking call (or CPU-bound work) inside `async def` set the pace, not the server.
+LOOP_BLOCKED_SHARE = 0.5
+# An event loop that had work (on a CPU, or waiting for one) for at least this share of the burst was
+# saturated: requests waited for the loop to get to them (its own per-request work: parsing, routing,
+# answering), which is how much CPU the machine gives it, not a queue in the app (measured: 1.0 for 50
+# requests of 5 ms on one loop; 0.5 on a CPU and the rest waiting for one beside two CPU hogs).
+LOOP_SATURATED_CORES = 0.8
 # Requests "finished one by one" when at least this share of the gaps between consecutive exits lasts half a
 # service time or more: behind a lock every gap is one service time (measured: 100%); under the GIL requests
 # progress together and bunch up at the end (measured: 33-90%).
@@ -58,7 +75,7 @@ STEADY_LEVEL_SLACK = 0.25
 # An app limit below this is "one at a time" (the same bound as `expect: serialized`).
 ONE_AT_A_TIME_MAX = 1.5
 
-LimitedBy = Literal["app", "server", "cpu", "nothing"]
+LimitedBy = Literal["app", "server", "loop", "pool", "nothing"]
 
 
 @dataclass(frozen=True)
@@ -69,10 +86,16 @@ class AllowedConcurrency:
     limited_by: LimitedBy
     app_limit: float | None  # requests in service at once while others queued inside the app
     server_cap: int | None  # a pool or per-request processes in front of the app
-    cpu_parallelism: float | None  # CPU-bound handlers: cores' worth of handler CPU during the burst
+    cpu_parallelism: float  # cores' worth of handler CPU during the burst: parallelism, not a bound
     queued_share: float  # share of requests that queued inside the app
     overlap: int  # most requests in service at once (the last alone_s of each one's time inside the app)
-    finished_one_by_one: bool  # exits came one service time apart (a lock), not bunched (the GIL)
+    finished_one_by_one: bool  # exits came one service time apart (a lock), not bunched
+    loop_limit: int | None = None  # event loops blocked for most of the burst: one request at a time each
+    thread_pool: int | None = None  # anyio's thread pool, seen full with tasks waiting
+    together: int = 0  # most requests inside the server at once (from admission, or entry, to the answer)
+    # Of the other requests inside the app at each answer (threaded WSGI servers), the share that had made
+    # progress meanwhile; None where not recorded.
+    peers_progressed: float | None = None
 
 
 def admitted_concurrency(intervals: Sequence[tuple[float, float]]) -> int:
@@ -113,7 +136,12 @@ def app_limit(timings: Sequence[ServerTiming], alone_s: float) -> float | None:
         last = when
     congested_s = sum(duration for _, duration in levels)
     idle_s = sum(duration for level, duration in levels if level == 0)
-    if congested_s <= 0 or idle_s > QUEUE_IDLE_SHARE_MAX * congested_s:
+    if congested_s <= 0:
+        return None
+    one_by_one = finished_one_by_one(timings, alone_s)
+    # Waiting while the app sat idle is the machine's slowness - unless they still left one at a time: a lock
+    # whose waiters sleep between tries (a back-off) sits unclaimed between holders.
+    if idle_s > QUEUE_IDLE_SHARE_MAX * congested_s and not one_by_one:
         return None
     median, high = _level_at(levels, 0.5), _level_at(levels, 0.9)
     if high > median + max(1.0, STEADY_LEVEL_SLACK * median):
@@ -121,7 +149,7 @@ def app_limit(timings: Sequence[ServerTiming], alone_s: float) -> float | None:
     limit = sum(level * duration for level, duration in levels) / congested_s
     # One at a time is a lock only if the requests left it one service time apart; delays that the machine
     # added (forks and wake-ups under load) leave them bunched and uneven instead.
-    if limit < ONE_AT_A_TIME_MAX and not finished_one_by_one(timings, alone_s):
+    if limit < ONE_AT_A_TIME_MAX and not one_by_one:
         return None
     return limit
 
@@ -137,9 +165,15 @@ def _level_at(levels: list[tuple[int, float]], fraction: float) -> int:
     return max(level for level, _ in levels)
 
 
+def inside(timing: ServerTiming) -> tuple[float, float]:
+    """A request's time inside the server: from when the middleware got it (before the release) to its answer."""
+    start = timing.admitted_s if timing.admitted_s is not None else timing.enter_s
+    return min(start, timing.enter_s), timing.exit_s
+
+
 def server_cap(timings: Sequence[ServerTiming]) -> int | None:
     """The cap of a worker pool or of per-request processes in front of the app; None when none showed."""
-    admitted = admitted_concurrency([(t.enter_s, t.exit_s) for t in timings])
+    admitted = admitted_concurrency([inside(t) for t in timings])
     if admitted >= len(timings):
         return None
     workers: dict[tuple[int, int], int] = {}
@@ -154,10 +188,68 @@ def server_cap(timings: Sequence[ServerTiming]) -> int | None:
     return None  # a thread per request: requests entered as fast as the server took them
 
 
-def cpu_parallelism(timings: Sequence[ServerTiming]) -> float:
-    """Handler CPU time over the span from the first entry to the last exit: cores' worth of work at once."""
+def loop_limit(timings: Sequence[ServerTiming]) -> int | None:
+    """ASGI on asyncio: the number of workers when every worker's event loop was blocked for most of its part
+    of the burst (each then served one request at a time); None when a loop was free, or none is watched."""
+    spans: dict[int, list[ServerTiming]] = {}
+    for t in timings:
+        if t.loop_blocked_enter_s is None or t.loop_blocked_exit_s is None:
+            return None
+        spans.setdefault(t.pid, []).append(t)
+    for mine in spans.values():
+        blocked = max(t.loop_blocked_exit_s or 0.0 for t in mine) - min(t.loop_blocked_enter_s or 0.0 for t in mine)
+        span = max(t.exit_s for t in mine) - min(t.enter_s for t in mine)
+        if span <= 0 or blocked < LOOP_BLOCKED_SHARE * span:
+            return None
+    return len(spans)
+
+
+def loop_saturated(timings: Sequence[ServerTiming]) -> bool:
+    """Every worker's event loop had work for most of its part of the burst: it was on a CPU (its process's
+    CPU clock), or waiting for one on a busy machine (its thread's time runnable, where Linux tells it).
+    Requests then waited for the loop to get to them - the machine's speed, not a queue in the app."""
+    workers: dict[int, list[ServerTiming]] = {}
+    for t in timings:
+        if t.process_cpu_enter_s is None or t.process_cpu_exit_s is None or t.loop_blocked_enter_s is None:
+            return False
+        workers.setdefault(t.pid, []).append(t)
+    for mine in workers.values():
+        used = max(t.process_cpu_exit_s or 0.0 for t in mine) - min(t.process_cpu_enter_s or 0.0 for t in mine)
+        waits = [(t.loop_cpu_wait_enter_s, t.loop_cpu_wait_exit_s) for t in mine]
+        if all(enter is not None and exit is not None for enter, exit in waits):
+            used += max(exit or 0.0 for _, exit in waits) - min(enter or 0.0 for enter, _ in waits)
+        span = max(t.exit_s for t in mine) - min(t.enter_s for t in mine)
+        if span <= 0 or used < LOOP_SATURATED_CORES * span:
+            return False
+    return True
+
+
+def peers_progressed(timings: Sequence[ServerTiming]) -> float | None:
+    """Of the peers sampled at each answer, the share that had progressed; None where none were recorded."""
+    sampled = sum(t.peers or 0 for t in timings)
+    if not sampled:
+        return None
+    return sum(t.peers_progressed or 0 for t in timings) / sampled
+
+
+def thread_pool_cap(timings: Sequence[ServerTiming]) -> int | None:
+    """anyio's thread pool (`def` endpoints of Starlette and FastAPI): its size, when some answer saw every
+    thread in use and tasks waiting for one; None when it never filled."""
+    full = [t.pool_size for t in timings if t.pool_size and t.pool_waiting and t.pool_borrowed == t.pool_size]
+    return max(full) if full else None
+
+
+def cpu_parallelism(timings: Sequence[ServerTiming], cpu_alone_s: float | None = None) -> float:
+    """Cores' worth of CPU work that ran at once: the work of the burst's requests - each the CPU a request
+    used when served alone - over the span from the first entry to the last answer. (The CPU clocks of the
+    burst's own requests would count what threads burn taking turns at the GIL, which is not work done:
+    measured, up to 1.6 cores' worth in one process.) Without the time alone, the handlers' CPU time."""
     span = max(t.exit_s for t in timings) - min(t.enter_s for t in timings)
-    return sum(t.cpu_s for t in timings) / span if span > 0 else float(len(timings))
+    if span <= 0:
+        return float(len(timings))
+    if cpu_alone_s is not None:
+        return len(timings) * cpu_alone_s / span
+    return sum(t.cpu_s for t in timings) / span
 
 
 def finished_one_by_one(timings: Sequence[ServerTiming], alone_s: float) -> bool:
@@ -166,28 +258,50 @@ def finished_one_by_one(timings: Sequence[ServerTiming], alone_s: float) -> bool
     return bool(gaps) and sum(gap >= alone_s / 2 for gap in gaps) >= ONE_BY_ONE_SHARE * len(gaps)
 
 
-def allowed_concurrency(timings: Sequence[ServerTiming], alone_s: float, cpu_bound: bool) -> AllowedConcurrency:
-    """Estimate for one burst; `alone_s` is a request's time in the app when served alone (calibration)."""
+def allowed_concurrency(
+    timings: Sequence[ServerTiming],
+    alone_s: float,
+    cpu_bound: bool,
+    cpu_alone_s: float | None = None,
+    blocks_loop: bool = False,
+) -> AllowedConcurrency:
+    """Estimate for one burst; `alone_s` is a request's time in the app when served alone (calibration),
+    `cpu_alone_s` the CPU it used then, and `blocks_loop` whether it held its event loop for most of that
+    time - only then is a loop late during the burst the handler's doing, and not the loop kept busy by many
+    requests' short callbacks (a saturated loop also runs its timer late)."""
     n = len(timings)
     bounds: list[tuple[float, LimitedBy]] = []
-    # CPU-bound requests slow each other down by sharing cores, not by queueing: the queue model does not apply.
-    app = None if cpu_bound else app_limit(timings, alone_s)
+    progressed = peers_progressed(timings)
+    # CPU-bound requests also wait to take turns at the GIL or for a core, which is not a queue: the queue
+    # model applies to them only where the evidence from inside says the others did not progress meanwhile.
+    queue_model = not cpu_bound or (progressed is not None and progressed < PEERS_PROGRESSED_MIN)
+    queue_model = queue_model and not loop_saturated(timings)
+    # A thread pool seen full with tasks waiting is the queue, observed where it forms: it explains the
+    # waits, whose shape (each request takes a thread twice, and the loop in between) the model would misread.
+    pool = thread_pool_cap(timings)
+    app = app_limit(timings, alone_s) if queue_model and pool is None else None
     if app is not None:
         bounds.append((app, "app"))
     cap = server_cap(timings)
     if cap is not None:
         bounds.append((float(cap), "server"))
-    cpu = cpu_parallelism(timings) if cpu_bound else None
-    if cpu is not None:
-        bounds.append((cpu, "cpu"))
+    loop = loop_limit(timings) if blocks_loop else None
+    if loop is not None:
+        bounds.append((float(loop), "loop"))
+    if pool is not None:
+        bounds.append((float(pool), "pool"))
     value, limited_by = min(bounds, default=(float(n), "nothing"))
     return AllowedConcurrency(
         value=min(max(value, 1.0), float(n)),
         limited_by=limited_by,
         app_limit=app,
         server_cap=cap,
-        cpu_parallelism=cpu,
+        cpu_parallelism=cpu_parallelism(timings, cpu_alone_s),
         queued_share=sum(queued(t, alone_s) for t in timings) / n,
         overlap=admitted_concurrency([(max(t.enter_s, t.exit_s - alone_s), t.exit_s) for t in timings]),
         finished_one_by_one=finished_one_by_one(timings, alone_s),
+        loop_limit=loop,
+        thread_pool=pool,
+        together=admitted_concurrency([inside(t) for t in timings]),
+        peers_progressed=progressed,
     )

@@ -8,7 +8,13 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from checker.analysis.estimate import CPU_BOUND_SHARE, AllowedConcurrency, admitted_concurrency, allowed_concurrency
+from checker.analysis.estimate import (
+    CPU_BOUND_SHARE,
+    LOOP_BLOCKED_SHARE,
+    AllowedConcurrency,
+    admitted_concurrency,
+    allowed_concurrency,
+)
 from checker.wire import Measurement, RequestTiming, ServerTiming
 
 # Repeats whose highest measured concurrency exceeds the lowest by more than this factor are "unstable":
@@ -116,6 +122,13 @@ class AttemptFigures:
         return statistics.median(b.measured for b in self.bursts)
 
     @property
+    def parallelism(self) -> float | None:
+        """Cores' worth of CPU that ran at once (median over the bursts); None without server timings."""
+        if any(b.allowed is None for b in self.bursts):
+            return None
+        return statistics.median(b.allowed.cpu_parallelism for b in self.bursts if b.allowed is not None)
+
+    @property
     def measured(self) -> float:
         """The figure the verdict uses (median over the bursts)."""
         return statistics.median(b.measured for b in self.bursts)
@@ -200,9 +213,14 @@ def summarize_burst(
     alone_in_app_s: float | None = None,
     cpu_bound: bool = False,
     overhead_s: float | None = None,
+    cpu_alone_s: float | None = None,
+    blocks_loop: bool = False,
 ) -> BurstFigures:
     sent = [t.sent_s for t in timings]
-    wall = max(t.done_s for t in timings) - min(sent)
+    # W counts from the release where the requests carried one (the server admitted them meanwhile), else from
+    # the first send.
+    released = [t.released_s for t in timings if t.released_s is not None]
+    wall = max(t.done_s for t in timings) - max(min(sent), min(released, default=min(sent)))
     latencies = [t.latency_s for t in timings]
     problems = [p for p in (request_problem(t, expect_status) for t in timings) if p is not None]
     late_arrivals, late_by_s = _late_wave(timings, alone_in_app_s)
@@ -216,7 +234,7 @@ def summarize_burst(
         errors=len(problems),
         first_error=problems[0] if problems else None,
         server=summarize_server(timings),
-        allowed=_allowed(timings, alone_in_app_s, cpu_bound),
+        allowed=_allowed(timings, alone_in_app_s, cpu_bound, cpu_alone_s, blocks_loop),
         overhead_corrected=(
             effective_concurrency(len(timings), single_latency_s, max(single_latency_s, wall - overhead_s))
             if overhead_s is not None
@@ -266,11 +284,17 @@ def _transfer_p50_s(timings: Sequence[RequestTiming]) -> float | None:
     return statistics.median(transfers) if len(transfers) == len(timings) else None
 
 
-def _allowed(timings: Sequence[RequestTiming], alone_s: float | None, cpu_bound: bool) -> AllowedConcurrency | None:
+def _allowed(
+    timings: Sequence[RequestTiming],
+    alone_s: float | None,
+    cpu_bound: bool,
+    cpu_alone_s: float | None,
+    blocks_loop: bool,
+) -> AllowedConcurrency | None:
     server = [t.server for t in timings if t.server is not None]
     if alone_s is None or alone_s <= 0 or len(server) != len(timings):
         return None
-    return allowed_concurrency(server, alone_s, cpu_bound)
+    return allowed_concurrency(server, alone_s, cpu_bound, cpu_alone_s, blocks_loop)
 
 
 def control_overhead_s(control: Measurement) -> float:
@@ -297,15 +321,20 @@ def summarize(
     alone = [t.server for t in measurement.calibration if t.server is not None]
     cpu_alone = statistics.median(cpu_share(s) for s in alone) if alone else None
     in_app_alone = statistics.median(s.in_app_s for s in alone) if alone else None
-    cpu_bound = cpu_alone is not None and (
-        cpu_alone >= CPU_BOUND_SHARE
-        or (machine_busy(measurement.others_cpu_cores) and cpu_alone >= CPU_SENSITIVE_SHARE)
-    )
+    cpu_alone_s = statistics.median(s.cpu_s for s in alone) if alone else None
+    cpu_bound = work_share(measurement, cpu_alone) >= CPU_BOUND_SHARE
     if control is not None:
         overhead_s = control_overhead_s(control)
     bursts = tuple(
         summarize_burst(
-            b, single, expect_status, alone_in_app_s=in_app_alone, cpu_bound=cpu_bound, overhead_s=overhead_s
+            b,
+            single,
+            expect_status,
+            alone_in_app_s=in_app_alone,
+            cpu_bound=cpu_bound,
+            overhead_s=overhead_s,
+            cpu_alone_s=cpu_alone_s,
+            blocks_loop=blocks_loop(alone),
         )
         for b in measurement.bursts
     )
@@ -321,6 +350,32 @@ def summarize(
         others_cpu_cores=measurement.others_cpu_cores,
         control_overhead_s=overhead_s,
     )
+
+
+def blocks_loop(alone: Sequence[ServerTiming]) -> bool:
+    """Whether a request served alone held its event loop for most of its time in the app (a blocking call or
+    CPU-bound work in `async def`); False where no loop is watched."""
+    shares = [
+        max(s.loop_blocked_exit_s - s.loop_blocked_enter_s, s.loop_lag_max_s or 0.0) / s.in_app_s
+        for s in alone
+        if s.loop_blocked_enter_s is not None and s.loop_blocked_exit_s is not None and s.in_app_s > 0
+    ]
+    return bool(shares) and statistics.median(shares) >= LOOP_BLOCKED_SHARE
+
+
+def work_share(measurement: Measurement, cpu_alone: float | None) -> float:
+    """How much of a request's time in the app is CPU work: the median CPU time of the burst's requests over
+    the shortest time a calibration request spent in the app (capped at 1). The bursts' requests ran on warm
+    workers; waiting (for a lock, the GIL, a core) costs no CPU; and the shortest lone request is the one a
+    busy machine disturbed least - so this reads the same however the requests were served and whatever else
+    the machine did. The calibration's own share stands in without server timings in the bursts."""
+    alone = [t.server.in_app_s for t in measurement.calibration if t.server is not None]
+    served = [t.server for burst in measurement.bursts for t in burst if t.server is not None]
+    # An event loop's requests share its CPU clock: there the calibration's lone requests tell.
+    used = [s.cpu_s for s in served if s.loop_blocked_enter_s is None]
+    if not used or not alone or min(alone) <= 0:
+        return cpu_alone or 0.0
+    return min(1.0, statistics.median(used) / min(alone))
 
 
 def machine_busy(others_cpu_cores: float | None) -> bool:

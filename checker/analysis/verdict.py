@@ -1,25 +1,29 @@
 """The verdict: pass, fail or error for one attempt against its expectation, with a reason a person can act on
-(pure). An attempt the measurement cannot support is an error that names the figure, never a pass or fail."""
+(pure). An attempt the measurement cannot support is an error that names the figure, never a pass or fail.
+
+Two questions are kept apart. Whether requests are served together (the concurrency: `serialized`,
+`concurrent`, `min_concurrency`, `max_concurrency`) is a matter of structure - a lock, a pool, one worker, a
+blocked event loop - which other load on the machine does not change: it is judged whatever the machine is
+doing. How much CPU runs in parallel (`min_parallelism`: the GIL, the cores) is physical and shrinks when
+other processes take the cores: it is judged only where the machine could show it.
+"""
 
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from typing import Literal
 
-from checker.analysis.figures import CPU_SENSITIVE_SHARE, AttemptFigures, effective_concurrency, machine_busy
+from checker.analysis.figures import AttemptFigures, effective_concurrency, machine_busy
 from checker.config import SERIALIZED_MAX_CONCURRENCY
 
 Verdict = Literal["pass", "fail", "error"]
 
-# A CPU-bound handler's lone request that gets less than this share of a core is running on a busy machine:
-# its concurrency under the burst then reflects the other load, so it is not judged.
-BUSY_MACHINE_CPU_SHARE = 0.8
-# "Nothing limited the burst" proves a minimum of k only when k requests were in the app together: a limit
-# above what overlapped could not show. For minimums above this many, that many overlapping without a wait
-# is taken as enough: large bursts reach the app staggered by the server's accept loop (measured idle: 36
-# to 70 of 100 at once for a 5 ms handler), and what none of them waited for would not stop the rest.
-OVERLAP_PROOF_MAX = 10
+# "Nothing limited the burst" proves a minimum of k only when k requests were inside the server together: a
+# limit above what was inside together could not show. For minimums above this many, that many together
+# without a wait is taken as enough: what none of them waited for would not stop the rest.
+TOGETHER_PROOF_MAX = 10
 
 
 @dataclass(frozen=True)
@@ -40,28 +44,9 @@ def shape_of(concurrency: float) -> str:
     return f"about {round(concurrency)} requests ran at once"
 
 
-def busy_machine(figures: AttemptFigures) -> str | None:
-    """Why other load may have lowered this attempt's figure (a handler that needs the CPU); None if not."""
-    share = figures.calibration_cpu_share
-    others = figures.others_cpu_cores
-    if share is None:
-        return None
-    if share >= CPU_SENSITIVE_SHARE and machine_busy(others):
-        return (
-            f"the machine is busy: other processes used {others:.1f} CPU cores while burstcheck measured, and this "
-            f"handler needs the CPU ({share:.0%} of a core when served alone), so how many ran in parallel says "
-            "more about the other load than about the app"
-        )
-    if figures.cpu_bound and share < BUSY_MACHINE_CPU_SHARE:
-        return (
-            f"the machine is busy: the CPU-bound handler got {share:.0%} of a CPU core even when served alone, "
-            "so how many ran in parallel says more about the other load than about the app"
-        )
-    return None
-
-
 def unmeasurable(figures: AttemptFigures, low: float | None, high: float | None, expected: str) -> str | None:
-    """Why this attempt cannot be judged against its expectation, naming the figure; None when it can."""
+    """Why this attempt's concurrency cannot be judged against its expectation, naming the figure; None when it
+    can. Load on the machine is never such a reason: it slows requests down, it does not queue them."""
     median = figures.median_burst
     allowed = median.allowed
     measured = figures.measured
@@ -76,25 +61,40 @@ def unmeasurable(figures: AttemptFigures, low: float | None, high: float | None,
                     f"(expected {expected}); not the server's fault"
                 )
         return None
-    # Other load can only lower how many CPU-using requests ran in parallel: a minimum met or a maximum
-    # exceeded still stands; a minimum missed or a maximum met may be the load's doing.
-    busy = busy_machine(figures)
-    if busy is not None and ((low is not None and measured < low) or (high is not None and measured <= high)):
-        return busy
-
     if allowed.limited_by == "nothing":
-        # To pass a minimum, or to exceed a maximum, the burst must have had that many in service at once.
+        # To pass a minimum, or to exceed a maximum, that many must have been inside the server at once.
         # (One request at a time is always possible: a minimum of 1 or less needs no overlap.)
         needed = low if low is not None and measured >= low and low > 1 else None
         if high is not None and measured > high:
             needed = math.floor(high) + 1
-        if needed is not None and allowed.overlap < min(needed, OVERLAP_PROOF_MAX):
+        if needed is not None and allowed.together < min(needed, TOGETHER_PROOF_MAX):
             return (
-                f"the burst did not test concurrency: at most {allowed.overlap} of its requests were served at once "
-                f"(they reached the app spread out; handler {figures.calibration_in_app_s or 0:.3f} s alone), "
-                f"fewer than the {math.ceil(min(needed, OVERLAP_PROOF_MAX))} that {expected} needs"
+                f"the burst did not test concurrency: at most {allowed.together} of its requests were inside the"
+                f" server at once, fewer than the {math.ceil(min(needed, TOGETHER_PROOF_MAX))} that"
+                f" {expected} needs: the server took them in more slowly than the burst's release allowed"
+                " (a busy machine, or a slow accept loop); burst fewer requests"
             )
     return None
+
+
+def parallelism_problem(figures: AttemptFigures, minimum: float, cpu_cores: int) -> Judgement | None:
+    """`min_parallelism`: None when met; a fail where the machine could show it and it was missed; an error
+    where it could not (other processes took the cores, or there are fewer cores than the minimum)."""
+    parallelism = figures.parallelism
+    if parallelism is None:
+        return Judgement("error", "parallelism could not be measured (no server timings: a command server?)")
+    if parallelism >= minimum:
+        return None
+    words = f"expected parallelism >= {minimum:g}, measured {parallelism:.1f} cores' worth of CPU at once"
+    if cpu_cores < minimum:
+        return Judgement("error", f"{words}, and this machine has {cpu_cores} CPU cores: it cannot show more")
+    if machine_busy(figures.others_cpu_cores):
+        return Judgement(
+            "error",
+            f"{words} while other processes used {figures.others_cpu_cores:.1f} CPU cores: the machine was too"
+            " busy to show parallelism (the concurrency verdict does not depend on it)",
+        )
+    return Judgement("fail", words)
 
 
 def failed_requests(figures: AttemptFigures) -> str | None:
@@ -106,7 +106,15 @@ def failed_requests(figures: AttemptFigures) -> str | None:
     return f"{figures.errors} of {total} requests failed; first: {first}"
 
 
-def judge(figures: AttemptFigures, low: float | None, high: float | None, expected: str) -> Judgement:
+def judge(
+    figures: AttemptFigures,
+    low: float | None,
+    high: float | None,
+    expected: str,
+    *,
+    min_parallelism: float | None = None,
+    cpu_cores: int | None = None,
+) -> Judgement:
     """pass / fail / error for one attempt, with a one-line reason that a person can act on."""
     failed = failed_requests(figures)
     if failed is not None:
@@ -128,6 +136,13 @@ def judge(figures: AttemptFigures, low: float | None, high: float | None, expect
     text = f"measured {measured:.1f}: {shape_of(measured)}{noise}{_unreadable_timings(figures)}"
     if (low is not None and measured < low) or (high is not None and measured > high):
         return Judgement("fail", f"expected {expected}, {text}")
+    if min_parallelism is not None:
+        problem_of_parallelism = parallelism_problem(
+            figures, min_parallelism, cpu_cores if cpu_cores is not None else os.cpu_count() or 1
+        )
+        if problem_of_parallelism is not None:
+            return Judgement(problem_of_parallelism.verdict, f"{problem_of_parallelism.reason}; {text}")
+        text += f"; parallelism {figures.parallelism:.1f}"
     return Judgement("pass", text)
 
 

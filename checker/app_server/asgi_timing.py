@@ -6,18 +6,21 @@ from __future__ import annotations
 import asyncio
 import collections
 import os
+import sys
 import threading
 import time
-from typing import Any
+from typing import Any, Optional
 
-from .timing import HEADER, ServerTiming
+from .timing import HEADER, RELEASE_HEADER, ServerTiming, wait_for_release
 
 # The event loop beats this often; a beat overdue by more than LOOP_LATE_S means the loop is blocked (a healthy
 # loop runs a due timer within a fraction of a millisecond).
-LOOP_TICK_S = 0.005
-LOOP_LATE_S = 0.002
-LOOP_SAMPLE_S = 0.002  # how often the watchdog thread looks
+LOOP_TICK_S = 0.001
+LOOP_LATE_S = 0.001
+LOOP_SAMPLE_S = 0.001  # how often the watchdog thread looks: a 5 ms blocking call is seen for most of its time
 LOOP_EVENTS_KEPT = 100_000
+# The watchdog's own sleep overshooting by more than this means the process was off the CPU.
+WATCHDOG_LATE_S = 0.003
 
 
 class LoopMonitor:
@@ -57,10 +60,17 @@ class LoopMonitor:
             time.sleep(LOOP_SAMPLE_S)
             now = time.monotonic()
             late = now - self.last_beat - LOOP_TICK_S
-            if late > LOOP_LATE_S:
+            # Counted only while the watchdog itself ran on time: when the whole process was off the CPU (a
+            # busy machine), neither it nor the loop could run, and that is the machine, not the app.
+            if late > LOOP_LATE_S and now - previous <= LOOP_SAMPLE_S + WATCHDOG_LATE_S:
                 self.blocked_s += now - previous
                 self.events.append((now, late))
             previous = now
+
+    def lag_now(self) -> float:
+        """How late the beat is at this moment: a request answered at the end of a blocking call is answered
+        before the watchdog's next look, and the beat has not run since the call began."""
+        return max(0.0, time.monotonic() - self.last_beat - LOOP_TICK_S) if self.started else 0.0
 
     def worst_since(self, since_s: float) -> float:
         """The worst lag recorded since `since_s`. Read from the newest back and stopped at the first older
@@ -94,29 +104,80 @@ class AsgiTimingMiddleware:
             await self.app(scope, receive, send)
             return
         LOOP.start()
+        admitted_s = time.monotonic()
+        release = _header(scope, RELEASE_NAME)
+        if release is not None:  # burstcheck's, not the app's: the app never sees it
+            scope = {**scope, "headers": [(k, v) for k, v in scope.get("headers", ()) if k != RELEASE_NAME]}
+        wait_s = wait_for_release(release, admitted_s)
+        if wait_s:
+            await _sleep(wait_s)
         enter_s = time.monotonic()
-        cpu_start_s = time.thread_time()
+        cpu_start_s = time.process_time()
+        cpu_wait_at_enter = _cpu_wait()
         blocked_at_enter = LOOP.blocked_s
         if self.inject_delay_s:
             await _sleep(self.inject_delay_s)
 
         async def timed_send(message: dict[str, Any]) -> None:
             if message.get("type") == "http.response.start":
+                cpu_now_s = time.process_time()
+                size, borrowed, waiting = _thread_pool()
                 timing = ServerTiming(
                     pid=os.getpid(),
                     thread_id=threading.get_native_id(),
                     enter_s=enter_s,
                     exit_s=time.monotonic(),
-                    cpu_s=time.thread_time() - cpu_start_s,
+                    cpu_s=cpu_now_s - cpu_start_s,
+                    process_cpu_enter_s=cpu_start_s,
+                    process_cpu_exit_s=cpu_now_s,
+                    pool_size=size,
+                    pool_borrowed=borrowed,
+                    pool_waiting=waiting,
                     loop_blocked_enter_s=blocked_at_enter if LOOP.started else None,
                     loop_blocked_exit_s=LOOP.blocked_s if LOOP.started else None,
-                    loop_lag_max_s=LOOP.worst_since(enter_s) if LOOP.started else None,
+                    loop_lag_max_s=max(LOOP.worst_since(enter_s), LOOP.lag_now()) if LOOP.started else None,
+                    loop_cpu_wait_enter_s=cpu_wait_at_enter,
+                    loop_cpu_wait_exit_s=_cpu_wait(),
+                    admitted_s=admitted_s if release else None,
                 )
                 header = (HEADER.lower().encode(), timing.to_header().encode())
                 message = {**message, "headers": [*message.get("headers", []), header]}
             await send(message)
 
         await self.app(scope, receive, timed_send)
+
+
+RELEASE_NAME = RELEASE_HEADER.lower().encode()
+
+
+def _cpu_wait() -> Optional[float]:
+    """Seconds this thread has spent runnable but waiting for a CPU, since it started (Linux's schedstat)."""
+    try:
+        with open("/proc/thread-self/schedstat", "rb") as stat:
+            return int(stat.read().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _thread_pool() -> tuple[Optional[int], Optional[int], Optional[int]]:
+    """anyio's default thread pool (where Starlette and FastAPI run `def` endpoints), if the app uses it: its
+    size, the threads in use and the tasks waiting for one. Read, never created: an app that does not use
+    anyio is not made to import it."""
+    to_thread = sys.modules.get("anyio.to_thread")
+    if to_thread is None:
+        return None, None, None
+    try:
+        statistics = to_thread.current_default_thread_limiter().statistics()
+        return int(statistics.total_tokens), int(statistics.borrowed_tokens), int(statistics.tasks_waiting)
+    except Exception:  # not in an anyio-aware loop (trio without anyio's backend), or an anyio of another shape
+        return None, None, None
+
+
+def _header(scope: dict[str, Any], name: bytes) -> Optional[str]:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return bytes(value).decode("latin-1")
+    return None
 
 
 async def _sleep(seconds: float) -> None:

@@ -1,6 +1,11 @@
-"""What the timing middleware saw inside the server for one request, and the response header that carries
-it: one record, one writer (both middlewares call `to_header`), one reader (the burst client calls
-`from_header`)."""
+"""The two headers between the burst client and the timing middleware, each with one writer and one reader:
+
+- the release (request): when the burst's requests may enter the app. The client sets it when it sends the
+  burst; the middleware holds every request it has admitted until then, so the app gets them together
+  whatever the server's accept loop and parser cost per request, and a lock or a pool inside it shows even
+  on an endpoint of a millisecond.
+- the timing (response): what the middleware saw inside the server for the request (both middlewares call
+  `to_header`, the burst client calls `from_header`)."""
 
 from __future__ import annotations
 
@@ -11,6 +16,30 @@ from typing import Any, Optional
 from .records import typed
 
 HEADER = "X-Burstcheck-Server"
+RELEASE_HEADER = "X-Burstcheck-Release"
+# The client writes the release into requests prepared before it knows it: a placeholder of the same width,
+# replaced in the prepared bytes when the burst is sent (a fixed width keeps Content-Length and offsets true).
+RELEASE_WIDTH = 20
+RELEASE_PLACEHOLDER = "0" * (RELEASE_WIDTH - 7) + "." + "0" * 6
+# A release further ahead than this is not burstcheck's (a clock of another machine, a forged header): the
+# request enters at once rather than wait.
+RELEASE_MAX_WAIT_S = 5.0
+
+
+def format_release(release_s: float) -> str:
+    """time.monotonic() seconds, zero-padded to the placeholder's width."""
+    return f"{release_s:0{RELEASE_WIDTH}.6f}"
+
+
+def wait_for_release(value: Optional[str], now_s: float) -> float:
+    """How long a request that carries the release header `value` waits before entering the app (0: none)."""
+    if not value:
+        return 0.0
+    try:
+        wait_s = float(value) - now_s
+    except ValueError:
+        return 0.0
+    return wait_s if 0.0 < wait_s <= RELEASE_MAX_WAIT_S else 0.0
 
 
 @dataclass(frozen=True)
@@ -20,7 +49,7 @@ class ServerTiming:
 
     pid: int
     thread_id: int  # the OS thread id (threading.get_native_id): not reused while a burst runs
-    enter_s: float  # when the request entered the app
+    enter_s: float  # when the request entered the app (after the release, for a burst's requests)
     exit_s: float  # when the app answered (start_response, or http.response.start)
     cpu_s: float  # thread CPU time the request used
     # ASGI servers on asyncio: the worker's event loop, blocked in total (since it started) when the request
@@ -28,6 +57,25 @@ class ServerTiming:
     loop_blocked_enter_s: Optional[float] = None
     loop_blocked_exit_s: Optional[float] = None
     loop_lag_max_s: Optional[float] = None
+    # When the middleware got the request, before it waited for the burst's release; None without a release.
+    admitted_s: Optional[float] = None
+    # Threaded WSGI servers: other requests still in the app when this one answered (up to a sample), and how
+    # many of them had made progress meanwhile (see wsgi_timing); None where not recorded.
+    peers: Optional[int] = None
+    peers_progressed: Optional[int] = None
+    # ASGI: the worker process's CPU clock (all its threads) when the request entered and when it was answered
+    # - an event loop serves many requests on one thread, so a request's own CPU is not its thread's - and
+    # anyio's thread pool (`def` endpoints of Starlette and FastAPI) at the answer: its size, the threads
+    # in use, and the tasks waiting for one. None elsewhere.
+    process_cpu_enter_s: Optional[float] = None
+    process_cpu_exit_s: Optional[float] = None
+    pool_size: Optional[int] = None
+    pool_borrowed: Optional[int] = None
+    pool_waiting: Optional[int] = None
+    # ASGI on Linux: how long the event loop's thread had waited, in all, to get a CPU while it had work
+    # (/proc's schedstat) when the request entered and when it was answered. None elsewhere.
+    loop_cpu_wait_enter_s: Optional[float] = None
+    loop_cpu_wait_exit_s: Optional[float] = None
 
     @property
     def in_app_s(self) -> float:

@@ -1,30 +1,88 @@
-"""The WSGI timing middleware: each answer carries a ServerTiming header; the body is untouched."""
+"""The WSGI timing middleware: each answer carries a ServerTiming header; the body is untouched.
+
+Besides when a request entered and left the app, it records whether the other requests inside the app made
+progress while this one was served: a lock makes them wait their turn (no CPU used while they wait), the GIL
+only makes them take turns (each runs a little, all progress). From the outside both look the same for a
+CPU-bound handler - requests that leave one after another - so the evidence is taken from the inside: at each
+answer, the CPU clocks of (up to PEERS_SAMPLED_MAX) other requests still in the app.
+"""
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Optional
 
-from .timing import HEADER, ServerTiming
+from .timing import HEADER, RELEASE_HEADER, ServerTiming, wait_for_release
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+RELEASE_ENVIRON = "HTTP_" + RELEASE_HEADER.upper().replace("-", "_")
+# Reading another thread's CPU clock costs about a microsecond: a handful per answer keeps the evidence cheap.
+PEERS_SAMPLED_MAX = 16
+# A peer "progressed" when it had used at least this share of the CPU that the answering request used in all.
+# Behind a lock a waiting peer has used only what it did before the lock; under the GIL, peers that take
+# turns are each part of the way through.
+PEER_PROGRESS_SHARE = 0.25
+# CPU clocks of other threads: Linux and the BSDs; not macOS, where no peer evidence is recorded.
+CPU_CLOCKS = hasattr(time, "pthread_getcpuclockid")
+
+
+@dataclass
+class _InApp:
+    clock: int  # the request thread's CPU clock
+    cpu_at_enter_s: float
+
+
+# The requests inside the app now, by thread. A thread removes itself under the lock before it can leave the
+# app, and peers are read under the same lock: no CPU clock is read of a thread that may have ended.
+_IN_APP: dict[int, _InApp] = {}
+_IN_APP_LOCK = threading.Lock()
+
+
+def _enter() -> Optional[_InApp]:
+    if not CPU_CLOCKS:
+        return None
+    clock = time.pthread_getcpuclockid(threading.get_ident())
+    entry = _InApp(clock, time.clock_gettime(clock))
+    with _IN_APP_LOCK:
+        _IN_APP[threading.get_ident()] = entry
+    return entry
+
+
+def _leave(own_cpu_s: float) -> tuple[Optional[int], Optional[int]]:
+    """Leave the app; how many peers still inside were sampled, and how many of them had progressed."""
+    if not CPU_CLOCKS:
+        return None, None
+    with _IN_APP_LOCK:
+        _IN_APP.pop(threading.get_ident(), None)
+        peers = list(itertools.islice(_IN_APP.values(), PEERS_SAMPLED_MAX))
+        used = [time.clock_gettime(peer.clock) - peer.cpu_at_enter_s for peer in peers]
+    return len(used), sum(cpu_s >= PEER_PROGRESS_SHARE * own_cpu_s for cpu_s in used)
 
 
 class TimingMiddleware:
     """Reports what happened inside the server for each request: which process and OS thread served it, when
-    it entered and left the app, and the thread CPU time it used."""
+    it was admitted and when it entered and left the app, the thread CPU time it used, and how its peers
+    progressed meanwhile."""
 
     def __init__(self, app: WSGIApp, inject_delay_s: float = 0.0) -> None:
         self.app = app
         self.inject_delay_s = inject_delay_s
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        admitted_s = time.monotonic()
+        release = environ.pop(RELEASE_ENVIRON, None)  # burstcheck's, not the app's: the app never sees it
+        wait_s = wait_for_release(release, admitted_s)
+        if wait_s:
+            time.sleep(wait_s)
         enter_s = time.monotonic()
         cpu_start_s = time.thread_time()
+        registered = _enter()
         if self.inject_delay_s:
             # Stands in for work, so that a server's own queueing shows even on a 2 ms endpoint.
             time.sleep(self.inject_delay_s)
@@ -32,13 +90,24 @@ class TimingMiddleware:
         def timed_start_response(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
             # Most frameworks (Flask, Django) call start_response once the view has returned: the request's
             # work is done here, even if the body is iterated afterwards.
+            exit_s = time.monotonic()
+            cpu_s = time.thread_time() - cpu_start_s
+            peers, progressed = _leave(cpu_s) if registered else (None, None)
             timing = ServerTiming(
                 pid=os.getpid(),
                 thread_id=threading.get_native_id(),
                 enter_s=enter_s,
-                exit_s=time.monotonic(),
-                cpu_s=time.thread_time() - cpu_start_s,
+                exit_s=exit_s,
+                cpu_s=cpu_s,
+                admitted_s=admitted_s if release else None,
+                peers=peers,
+                peers_progressed=progressed,
             )
             return start_response(status, [*headers, (HEADER, timing.to_header())], *exc_info)
 
-        return self.app(environ, timed_start_response)
+        try:
+            return self.app(environ, timed_start_response)
+        finally:
+            if registered:  # an app that raised, or answers later from its body, is no longer in the app
+                with _IN_APP_LOCK:
+                    _IN_APP.pop(threading.get_ident(), None)

@@ -109,6 +109,13 @@ class Expectation(StrictModel):
 
     min_concurrency: float | None = Field(None, gt=0, description="Fail when the measured concurrency is below this.")
     max_concurrency: float | None = Field(None, gt=0, description="Fail when the measured concurrency is above this.")
+    min_parallelism: float | None = Field(
+        None,
+        gt=0,
+        le=1024,
+        description="Fail when fewer cores' worth of CPU ran at once (the GIL, the cores); judged only where the"
+        " machine can show it: with other processes busy, or fewer cores than this, a miss is 'could not measure'.",
+    )
     keyword: Literal["serialized", "concurrent"] | None = Field(
         None, description="Set by the short forms `expect: serialized` and `expect: concurrent`."
     )
@@ -123,8 +130,13 @@ class Expectation(StrictModel):
 
     @model_validator(mode="after")
     def _some_bound(self) -> Expectation:
-        if self.keyword is None and self.min_concurrency is None and self.max_concurrency is None:
-            raise ValueError("give min_concurrency, max_concurrency or both")
+        if (
+            self.keyword is None
+            and self.min_concurrency is None
+            and self.max_concurrency is None
+            and self.min_parallelism is None
+        ):
+            raise ValueError("give min_concurrency, max_concurrency or both (or min_parallelism)")
         return self
 
     def bounds(self, requests: int) -> tuple[float | None, float | None]:
@@ -138,7 +150,10 @@ class Expectation(StrictModel):
         parts = [f">= {low:g}"] if low is not None else []
         parts += [f"<= {high:g}"] if high is not None else []
         text = " and ".join(parts)
-        return f"{self.keyword} ({text})" if self.keyword else text
+        text = f"{self.keyword} ({text})" if self.keyword else text
+        if self.min_parallelism is not None:
+            text = " and ".join([part for part in (text, f"parallelism >= {self.min_parallelism:g}") if part])
+        return text
 
 
 def _expand_keyword(value: Any) -> Any:

@@ -18,6 +18,8 @@ from pydantic import Discriminator, Field, Tag, ValidationInfo, field_validator
 from checker.config.common import ENV_NAME, ExpectField, NoNul, StrictModel
 
 Interface = Literal["wsgi", "asgi"]
+# The warm-up burst of a server that starts a thread per request: enough to start its lazy parts.
+WARM_UP_WITHOUT_POOL = 4
 COMMAND_PLACEHOLDERS = ("host", "port", "python")
 
 
@@ -47,6 +49,18 @@ class ModeBase(StrictModel):
         """How reports name the server, e.g. 'gunicorn gthread workers=2 threads=4'."""
         raise NotImplementedError
 
+    @property
+    def capacity(self) -> int | None:
+        """How many requests the server serves at once by its settings (a pool's size); None where it takes
+        one more for each request that comes (a thread per request) or burstcheck cannot know (command)."""
+        return None
+
+    def warm_up_requests(self, requests: int) -> int:
+        """Requests of the untimed burst that wakes every worker before calibrating (lazy imports, pools):
+        twice the pool, so that each worker likely gets one, and a few where there is no pool."""
+        capacity = self.capacity
+        return min(requests, 2 * capacity if capacity is not None else WARM_UP_WITHOUT_POOL)
+
     def server_options(self) -> dict[str, Any]:
         """The server's own fields (what the launcher's options record holds): all but the common ones."""
         return self.model_dump(exclude={*ModeBase.model_fields, "server"})
@@ -72,6 +86,12 @@ class WerkzeugMode(ModeBase):
     def label(self) -> str:
         return f"werkzeug processes={self.processes}" if self.processes > 1 else f"werkzeug threaded={self.threaded}"
 
+    @property
+    def capacity(self) -> int | None:
+        if self.processes > 1:
+            return self.processes
+        return None if self.threaded else 1
+
 
 class GunicornMode(ModeBase):
     """gunicorn (extra `burstcheck[servers]`): sync workers, or gthread workers with threads."""
@@ -95,6 +115,10 @@ class GunicornMode(ModeBase):
         threads = f" threads={self.threads}" if self.worker_class == "gthread" else ""
         return f"gunicorn {self.worker_class} workers={self.workers}{threads}"
 
+    @property
+    def capacity(self) -> int | None:
+        return self.workers * self.threads
+
 
 class WaitressMode(ModeBase):
     """waitress (extra `burstcheck[servers]`): one process with a pool of threads."""
@@ -108,6 +132,10 @@ class WaitressMode(ModeBase):
     def label(self) -> str:
         return f"waitress threads={self.threads}"
 
+    @property
+    def capacity(self) -> int | None:
+        return self.threads
+
 
 class CherootMode(ModeBase):
     """cheroot (CherryPy's WSGI server): one process with a pool of threads."""
@@ -120,6 +148,10 @@ class CherootMode(ModeBase):
     @property
     def label(self) -> str:
         return f"cheroot threads={self.threads}"
+
+    @property
+    def capacity(self) -> int | None:
+        return self.threads
 
 
 class AsgiModeBase(ModeBase):

@@ -20,7 +20,10 @@ from checker.wire import Measurement, RequestTiming, ServerTiming
 # 3: the run's `ending` and `problem` (a report is written however the run ends), `counts`, the verdict
 #    `interrupted`, each request's `body_bytes`, `baseline`, and what reading a report back needs
 #    (`t0_s` of bursts and calibrations, each result's `expect_status` and `duration_s`).
-SCHEMA_VERSION = 3
+# 4: concurrency and parallelism apart: `allowed` has no `cpu` limit (new: `loop`, `pool`); results carry
+#    `parallelism` and `expected.min_parallelism`; requests carry `release_offset_s` and the server's
+#    `admitted_s`, `peers`, `peers_progressed`, process CPU and thread-pool figures.
+SCHEMA_VERSION = 4
 
 
 def _request(timing: RequestTiming, burst_start_s: float) -> dict[str, Any]:
@@ -32,6 +35,7 @@ def _request(timing: RequestTiming, burst_start_s: float) -> dict[str, Any]:
         "server": timing.server.to_json() if timing.server else None,
         "body_bytes": timing.body_bytes,
         "timing_error": timing.timing_error,
+        "release_offset_s": timing.released_s - burst_start_s if timing.released_s is not None else None,
     }
 
 
@@ -47,6 +51,7 @@ def _attempt(attempt: Attempt) -> dict[str, Any]:
         "measured": figures.measured,
         "verdict_basis": figures.basis,
         "allowed_concurrency": figures.allowed_concurrency,
+        "parallelism": figures.parallelism,
         "effective_concurrency": figures.effective_concurrency,
         "verdict": attempt.judgement.verdict,
         "reason": attempt.judgement.reason,
@@ -69,7 +74,12 @@ def result_json(result: Result) -> dict[str, Any]:
         "server": result.server,
         "endpoint": result.endpoint,
         "python": result.python or None,
-        "expected": {"text": result.expected, "min": result.min_concurrency, "max": result.max_concurrency},
+        "expected": {
+            "text": result.expected,
+            "min": result.min_concurrency,
+            "max": result.max_concurrency,
+            "min_parallelism": result.min_parallelism,
+        },
         "verdict": result.verdict,
         "reason": result.reason,
         "diagnosis": result.diagnosis,
@@ -79,6 +89,7 @@ def result_json(result: Result) -> dict[str, Any]:
         "measured": figures.measured if figures else None,
         "verdict_basis": figures.basis if figures else None,
         "allowed_concurrency": figures.allowed_concurrency if figures else None,
+        "parallelism": figures.parallelism if figures else None,
         "allowed": asdict(median.allowed) if median and median.allowed else None,
         "effective_concurrency": figures.effective_concurrency if figures else None,
         "calibration_latency_s": figures.calibration_latency_s if figures else None,
@@ -156,6 +167,7 @@ def _load_result(data: dict[str, Any]) -> Result:
         expected=expected["text"],
         min_concurrency=expected["min"],
         max_concurrency=expected["max"],
+        min_parallelism=expected.get("min_parallelism"),
         verdict=data["verdict"],
         reason=data["reason"],
         config_line=int(data["config_line"]),
@@ -189,4 +201,5 @@ def _load_request(data: dict[str, Any], t0_s: float) -> RequestTiming:
         server=ServerTiming.from_json(server) if server else None,
         body_bytes=int(data.get("body_bytes") or 0),
         timing_error=data.get("timing_error"),
+        released_s=t0_s + float(data["release_offset_s"]) if data.get("release_offset_s") is not None else None,
     )

@@ -33,8 +33,8 @@ OUTPUT_SHOWN_BYTES = 200
 
 def worker_deadline_s(burst: Burst) -> float:
     """Longest a worker may take: every sequential request and every burst timing out."""
-    sequential = burst.calibration_requests + 1
-    return (sequential + burst.repeats) * burst.timeout + WORKER_START_SLACK_S
+    sequential = burst.calibration_requests
+    return (sequential + 1 + burst.repeats) * burst.timeout + WORKER_START_SLACK_S  # 1: the warm-up burst
 
 
 def worker_argv() -> list[str]:
@@ -48,13 +48,15 @@ def measure(
     burst: Burst,
     budget_s: float | None = None,
     on_status: Status | None = None,
+    warm_up: int = 1,
     *,
     worker: Sequence[str] | None = None,
 ) -> tuple[Measurement, int]:
-    """Calibrate then burst `endpoint`; returns the timings and the client's peak RSS in KiB.
+    """Warm up, calibrate, then burst `endpoint`; returns the timings and the client's peak RSS in KiB.
 
     `budget_s` is what is left of the run's deadline; `on_status` hears what the worker is doing ("burst 2
-    of 3"); `worker` replaces the burst client's command (tests)."""
+    of 3"); `warm_up` is the size of the untimed burst that wakes every worker first; `worker` replaces the
+    burst client's command (tests)."""
     job = BurstJob(
         url=base_url + endpoint.path,
         method=endpoint.method,
@@ -64,6 +66,7 @@ def measure(
         calibration_requests=burst.calibration_requests,
         requests=burst.requests,
         repeats=burst.repeats,
+        warm_up_requests=warm_up,
     )
     limit_s = worker_deadline_s(burst) if budget_s is None else min(budget_s, worker_deadline_s(burst))
     before = sample_others()

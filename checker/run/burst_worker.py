@@ -35,6 +35,7 @@ from urllib3.connection import HTTPConnection
 from urllib3.connectionpool import HTTPConnectionPool
 
 from checker.app_server.timing import HEADER as SERVER_TIMING_HEADER
+from checker.app_server.timing import RELEASE_HEADER, RELEASE_PLACEHOLDER, format_release
 from checker.wire import PROGRESS_PREFIX, BurstJob, RequestTiming, ServerTiming, WorkerOutput
 
 ERROR_TEXT_LIMIT = 300
@@ -47,21 +48,61 @@ GATE_WAIT_S = 3.0
 # and its listen backlog (werkzeug's holds 128) does not overflow while the burst is being prepared.
 CONNECT_WAVE = 50
 CONNECT_PAUSE_S = 0.01
+# The release: the gate's sending, the server's accept loop and its parsing of N requests take about this long
+# each (werkzeug, under one GIL, is the slowest measured idle: 0.1-0.2 ms); a request admitted after the
+# release enters the app at once, so a short margin only lets a busy server's last requests in a little late.
+RELEASE_MIN_S = 0.02
+RELEASE_PER_REQUEST_S = 0.0003
+# On a busy machine a server admits more slowly (4 ms a request was seen beside two CPU hogs): each burst's
+# admissions, as the middleware reports them, set the next burst's margin to this many times the time they
+# took, up to RELEASE_MAX_S.
+RELEASE_SAFETY = 1.5
+RELEASE_MAX_S = 2.0
+PLACEHOLDER_BYTES = RELEASE_PLACEHOLDER.encode()
 # After a burst the server is still ending up to N connections (threads exiting, sockets closing); the next
 # burst waits this long per request of the last one, or its connects overflow a slow accept loop's backlog.
 SETTLE_PER_REQUEST_S = 0.0005
 
 
+def release_margin_s(requests: int) -> float:
+    return RELEASE_MIN_S + RELEASE_PER_REQUEST_S * requests
+
+
+def next_margin_s(records: tuple[RequestTiming, ...], margin_s: float, requests: int) -> float:
+    """The release margin for the next burst of `requests`: what the server's admissions in `records` (a burst
+    released `margin_s` after its gate opened) say it needs, never less than the default."""
+    admitted = sorted(r.server.admitted_s for r in records if r.server and r.server.admitted_s is not None)
+    released = next((r.released_s for r in records if r.released_s is not None), None)
+    if len(admitted) < 2 or released is None:
+        return max(margin_s, release_margin_s(requests))
+    opened = released - margin_s
+    before = [a for a in admitted if a <= released] or admitted[:1]
+    per_request = (before[-1] - opened) / len(before)
+    needed = RELEASE_SAFETY * per_request * requests
+    return min(RELEASE_MAX_S, max(release_margin_s(requests), needed))
+
+
 class Gate:
     """Holds every request until all `expected` are connected and ready (or GATE_WAIT_S passed), then sends
     them all from one greenlet in a tight loop: waking each request's greenlet to send its own would put
-    its response handling between two releases."""
+    its response handling between two releases.
 
-    def __init__(self, expected: int) -> None:
+    With a `release_margin_s`, the requests also tell the server when they may enter the app: that long
+    after the gate opens (written into their release header as they are sent). The server's accept loop and
+    parser admit them meanwhile, and the middleware lets them into the app together."""
+
+    def __init__(self, expected: int, release_margin_s: float | None = None) -> None:
         self.expected = expected
         self.arrived = 0
         self.held: list[tuple[socket.socket, bytes, TimingAdapter]] = []
         self.opened = gevent.event.Event()
+        self.release_margin_s = release_margin_s
+        self.release_s: float | None = None
+        self.release_bytes = b""
+
+    def stamped(self, data: bytes) -> bytes:
+        """The request with the burst's release in place of the placeholder (once the gate is open)."""
+        return data.replace(PLACEHOLDER_BYTES, self.release_bytes, 1) if self.release_bytes else data
 
     def arrive(self) -> None:
         """A request is held, or failed before it could be: it no longer keeps the gate shut."""
@@ -72,7 +113,7 @@ class Gate:
     def hold(self, sock: socket.socket, data: bytes, adapter: TimingAdapter) -> None:
         """Send `data` when the gate opens (at once if it is open already), and wait until then."""
         if self.opened.is_set():
-            adapter.release(sock, data)
+            adapter.release(sock, self.stamped(data), self.release_s)
             return
         self.held.append((sock, data, adapter))
         adapter.arrive()
@@ -82,9 +123,12 @@ class Gate:
     def open(self) -> None:
         if self.opened.is_set():
             return
+        if self.release_margin_s is not None:
+            self.release_s = time.monotonic() + self.release_margin_s
+            self.release_bytes = format_release(self.release_s).encode()
         self.opened.set()  # first: a request that arrives while we send goes out on its own
         for sock, data, adapter in self.held:
-            adapter.release(sock, data)
+            adapter.release(sock, self.stamped(data), self.release_s)
         self.held.clear()
 
 
@@ -130,6 +174,7 @@ class TimingAdapter(HTTPAdapter):
         self.connect_delay_s = connect_delay_s
         self.arrived = False
         self.sent_s: float | None = None
+        self.released_s: float | None = None
         self.done_s: float | None = None
         self.body_bytes = 0
         connection = functools.partial(HeldConnection, gate=gate, adapter=self)
@@ -141,8 +186,9 @@ class TimingAdapter(HTTPAdapter):
             self.arrived = True
             self.gate.arrive()
 
-    def release(self, sock: socket.socket, data: bytes) -> None:
+    def release(self, sock: socket.socket, data: bytes, released_s: float | None) -> None:
         self.sent_s = time.monotonic()
+        self.released_s = released_s
         # A server that closed the connection already is reported when the response is read.
         with contextlib.suppress(OSError):
             sock.sendall(data)
@@ -203,13 +249,16 @@ def _record(adapter: TimingAdapter, response: requests.Response | None, error: B
         server=server,
         body_bytes=adapter.body_bytes,
         timing_error=timing_error,
+        released_s=adapter.released_s,
     )
 
 
-def _request_kwargs(job: BurstJob) -> dict[str, Any]:
+def _request_kwargs(job: BurstJob, released: bool = False) -> dict[str, Any]:
     # Connection: close gives every request its own connection, as in a burst of separate clients, and
     # keeps an idle keep-alive connection from holding a single-threaded server.
     headers = {**job.headers, "Connection": "close"}
+    if released:
+        headers[RELEASE_HEADER] = RELEASE_PLACEHOLDER
     body = job.body.encode() if job.body is not None else None  # as UTF-8: http.client would try Latin-1
     return {"headers": headers, "data": body, "timeout": job.timeout_s, "allow_redirects": False}
 
@@ -227,13 +276,14 @@ def one_request(job: BurstJob) -> tuple[RequestTiming, bool]:
     return _record(adapter, response, error), isinstance(error, requests.Timeout)
 
 
-def burst(job: BurstJob) -> tuple[tuple[RequestTiming, ...], bool]:
-    """N requests released together at the gate; grequests runs them, one greenlet each. True when one of
-    them timed out."""
-    gate = Gate(job.requests)
-    sessions = [_session(gate, (i // CONNECT_WAVE) * CONNECT_PAUSE_S) for i in range(job.requests)]
+def burst(job: BurstJob, count: int, margin_s: float) -> tuple[tuple[RequestTiming, ...], bool]:
+    """`count` requests released together at the gate, let into the app `margin_s` later; grequests runs them,
+    one greenlet each. True when one of them timed out."""
+    gate = Gate(count, margin_s)
+    sessions = [_session(gate, (i // CONNECT_WAVE) * CONNECT_PAUSE_S) for i in range(count)]
     pending = [
-        grequests.AsyncRequest(job.method, job.url, session=session, **_request_kwargs(job)) for session, _ in sessions
+        grequests.AsyncRequest(job.method, job.url, session=session, **_request_kwargs(job, released=True))
+        for session, _ in sessions
     ]
     grequests.map(pending, size=None, exception_handler=lambda request, exc: None)
     records = tuple(
@@ -252,28 +302,38 @@ def _progress(text: str) -> None:
 
 
 def run(job: BurstJob) -> WorkerOutput:
-    """Calibration, a warm-up, then the bursts. At the first request that times out the worker stops: a
+    """A warm-up burst, calibration, then the bursts. At the first request that times out the worker stops: a
     hanging handler would otherwise cost every remaining request's timeout."""
     calibration: list[RequestTiming] = []
     bursts: list[tuple[RequestTiming, ...]] = []
-    timed_out: str | None = None
-    _progress(f"calibrating: {job.calibration_requests} requests one at a time")
+    _progress(f"warming up: {job.warm_up_requests} requests")
+    # Untimed: wake every worker (lazy imports, pools, first connections) before anything is measured.
+    margin_s = release_margin_s(job.warm_up_requests)
+    if job.warm_up_requests > 1:
+        warm_up, late = burst(job, job.warm_up_requests, margin_s)
+        margin_s = next_margin_s(warm_up, margin_s, job.requests)
+    else:
+        _, late = one_request(job)
+        margin_s = release_margin_s(job.requests)
+    timed_out: str | None = "the warm-up" if late else None
+    if timed_out is None:
+        _progress(f"calibrating: {job.calibration_requests} requests one at a time")
+        gevent.sleep(job.warm_up_requests * SETTLE_PER_REQUEST_S)
     for number in range(1, job.calibration_requests + 1):
+        if timed_out is not None:
+            break
         timing, late = one_request(job)
         calibration.append(timing)
         if late:
             timed_out = f"calibration request {number}"
-            break
-    if timed_out is None:
-        _, late = one_request(job)  # untimed warm-up: wake the server (lazy imports, pools) before the bursts
-        timed_out = "the warm-up request" if late else None
     for number in range(1, job.repeats + 1):
         if timed_out is not None:
             break
         if number > 1:
             gevent.sleep(job.requests * SETTLE_PER_REQUEST_S)
         _progress(f"burst {number} of {job.repeats} ({job.requests} requests)")
-        records, late = burst(job)
+        records, late = burst(job, job.requests, margin_s)
+        margin_s = next_margin_s(records, margin_s, job.requests)
         bursts.append(records)
         timed_out = f"burst {number}" if late else None
     return WorkerOutput(

@@ -31,7 +31,8 @@ Progress = Callable[[str], None]
 Status = Callable[[str], None]
 # Its last arguments: the seconds left before the run's deadline (None: no deadline), and where to say what it
 # is doing.
-Measure = Callable[[str, Endpoint, Burst, float | None, Status], tuple[Measurement, int]]
+# and the size of the warm-up burst (the mode's).
+Measure = Callable[[str, Endpoint, Burst, float | None, Status, int], tuple[Measurement, int]]
 # The run's measure with its deadline and live status bound: what one endpoint's check calls.
 BoundMeasure = Callable[[str, Endpoint, Burst], tuple[Measurement, int]]
 
@@ -109,6 +110,7 @@ class _Run:
         self.results: list[Result] = []
         self.peak_rss_kib = 0
         self.current = ""  # the mode and endpoint being measured, for status lines
+        self.warm_up = 1  # the warm-up burst of the mode being measured
 
     def budget_s(self) -> float | None:
         """Seconds left before the deadline (None: no deadline); DeadlinePassed once none are."""
@@ -127,6 +129,7 @@ class _Run:
         self.progress(f"      python: {one_line(interpreter.describe())}")
         python = interpreter.describe()
         done = len(self.results)
+        self.warm_up = mode.warm_up_requests(config.burst.requests)
         try:
             if unusable is not None:
                 raise RunError(unusable)
@@ -173,7 +176,7 @@ class _Run:
         def status(text: str) -> None:
             self.status(f"{self.current}: {text}")
 
-        measurement, rss_kib = self.measure(base_url, endpoint, burst, self.budget_s(), status)
+        measurement, rss_kib = self.measure(base_url, endpoint, burst, self.budget_s(), status, self.warm_up)
         self.peak_rss_kib = max(self.peak_rss_kib, rss_kib)
         return measurement, rss_kib
 
@@ -202,7 +205,8 @@ def _check_endpoint(
         control = _control(loaded, mode, server, measure)
         measurement, _ = measure(server.base_url, endpoint, burst)
         figures = summarize(measurement, endpoint.expect_status, control)
-        attempts.append(Attempt(measurement, figures, judge(figures, low, high, expected)))
+        judgement = judge(figures, low, high, expected, min_parallelism=mode.expect.min_parallelism)
+        attempts.append(Attempt(measurement, figures, judgement))
         if attempts[-1].judgement.verdict != "fail":
             break
     final = attempts[-1].judgement
@@ -252,6 +256,7 @@ def _result(
         reason=reason,
         config_line=loaded.line_of(("modes", index, "expect")),
         expect_status=endpoint.expect_status,
+        min_parallelism=mode.expect.min_parallelism,
         diagnosis=diagnosis,
         attempts=attempts,
         duration_s=duration_s,

@@ -22,7 +22,7 @@ from tests.reports.test_reports import report
 KEY = ("threaded", "GET /slow", "werkzeug threaded=True")
 
 
-def json_report(measured: float | None, version: int = 3) -> dict[str, Any]:
+def json_report(measured: float | None, version: int = reports_json.SCHEMA_VERSION) -> dict[str, Any]:
     """A real report (tests.test_reports) whose `threaded` result says it measured `measured`."""
     data = reports_json.render(report())
     data["schema_version"] = version

@@ -39,10 +39,10 @@ def test_pool_in_the_server_is_named_with_its_size() -> None:
     assert text.startswith("concurrency is capped at 8: a pool of 8 workers/threads in the server")
 
 
-def test_cpu_bound_under_the_gil() -> None:
-    text = diagnose(figures(tl.gil_shared(N, S), cpu_share=0.97), 2)
-    assert text.startswith("the handler is CPU-bound (97% CPU when alone): the requests progressed together")
-    assert "under the GIL" in text
+def test_cpu_bound_threads_are_served_together_and_the_gil_is_named_for_parallelism() -> None:
+    text = diagnose(figures(tl.gil_turns(N, S), cpu_share=0.97), 2)
+    assert text.startswith("requests were served together: the server admitted 10 at once and the app was never")
+    assert "; CPU-bound, 97% CPU when alone: they took turns at the GIL, 1.0 cores' worth at once" in text
 
 
 def test_cpu_bound_that_releases_the_gil_is_not_blamed_on_it() -> None:
@@ -52,21 +52,30 @@ def test_cpu_bound_that_releases_the_gil_is_not_blamed_on_it() -> None:
         for i, t in enumerate(tl.cpu_on_cores(N, S, cores=2))
     )
     text = diagnose(figures(burst, cpu_share=0.95), 2)
-    assert "runs outside the GIL (C code that releases it): 2.0 cores' worth ran at once in one process" in text
+    assert "1.9 cores' worth ran at once, outside the GIL (C code that releases it)" in text
 
 
-def test_cpu_bound_behind_a_lock_finishes_one_by_one() -> None:
-    burst = tuple(
-        tl.request(t.server.enter_s, t.server.exit_s, thread=t.server.thread_id, cpu=S)  # type: ignore[union-attr]
-        for t in tl.queue_in_app(N, S, 1)
-    )
-    text = diagnose(figures(burst, cpu_share=0.97), 2)
-    assert "the requests finished one after another, one service time apart: a lock around the work" in text
+def test_cpu_bound_behind_a_lock_is_a_lock() -> None:
+    text = diagnose(figures(tl.lock_around_cpu(N, S), cpu_share=0.97), 2)
+    assert "but the app serialized them" in text
+    assert "(a lock around CPU-bound work (the others made no progress while one was served)" in text
+    assert "GIL" not in text
 
 
-def test_cpu_bound_across_processes_is_capped_by_cores() -> None:
-    text = diagnose(figures(tl.cpu_on_cores(N, S, cores=2), cpu_share=0.97), 2)
-    assert "10 processes ran it, and the machine's 2 CPU cores cap it at about 2.0" in text
+def test_cpu_bound_across_processes_is_served_by_the_pool_and_capped_by_cores_in_parallel() -> None:
+    text = diagnose(figures(tl.processes_sharing_cores(12, S, processes=4, cores=2), cpu_share=0.97), 2)
+    assert text.startswith("concurrency is capped at 4: a pool of 4 workers/threads in the server")
+    assert "4 processes ran it, 1.9 cores' worth at once on 2 CPU cores" in text
+
+
+def test_a_blocked_event_loop_is_named_whatever_the_times_inside_the_app_say() -> None:
+    text = diagnose(summarize(tl.measure(tl.blocked_loop(N, S), S, blocks_loop=True), 200), 2)
+    assert text.startswith("the event loop was blocked for 0.2 s of the 0.2 s burst: a blocking call inside")
+
+
+def test_anyio_s_pool_is_named() -> None:
+    text = diagnose(summarize(tl.measure(tl.anyio_pool(60, 0.1, 40), 0.1), 200), 2)
+    assert text.startswith("sync endpoints run in a thread pool capped at 40 (anyio's default is 40)")
 
 
 def test_concurrent() -> None:

@@ -16,8 +16,8 @@ from checker.analysis.verdict import judge
 from checker.app_server.asgi_timing import AsgiTimingMiddleware
 from checker.app_server.launchers import LAUNCHERS
 from checker.app_server.records import typed
-from checker.app_server.timing import HEADER, ServerTiming
-from checker.app_server.wsgi_timing import TimingMiddleware
+from checker.app_server.timing import HEADER, ServerTiming, format_release, wait_for_release
+from checker.app_server.wsgi_timing import RELEASE_ENVIRON, TimingMiddleware
 from checker.config import SERVERS
 from checker.wire import InspectSpec, Measurement, RequestTiming, ServerSpec, read_spec, write_spec
 from tests import timelines
@@ -151,3 +151,22 @@ def test_typed_records_refuse_what_the_other_side_would_misread() -> None:
     ]:
         with pytest.raises(ValueError, match=why):
             typed(Options, data)
+
+
+def test_the_release_holds_a_request_until_then_and_the_app_never_sees_it() -> None:
+    seen: dict[str, Any] = {}
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        seen.update(environ)
+        start_response("200 OK", [])
+        return [b""]
+
+    headers: dict[str, str] = {}
+    release_s = time.monotonic() + 0.05
+    environ = {RELEASE_ENVIRON: format_release(release_s)}
+    list(TimingMiddleware(app)(environ, lambda status, given, *exc: headers.update(given)))
+    timing = ServerTiming.from_header(headers[HEADER])
+    assert RELEASE_ENVIRON not in seen
+    assert timing.admitted_s is not None and timing.admitted_s < release_s <= timing.enter_s + 0.001
+    assert wait_for_release(format_release(time.monotonic() + 60), time.monotonic()) == 0.0  # not burstcheck's
+    assert wait_for_release("garbage", time.monotonic()) == 0.0

@@ -4,17 +4,24 @@ Every route takes `?ms=` (the handler's time alone). What each lets run at once,
   /sleep      sleeps: as many as the server admits
   /lock       sleeps holding one global lock: 1
   /sem?k=K    sleeps holding a semaphore of K (a connection pool of K): K
-  /cpu        pure-Python loop that holds the GIL: 1 per process (processes: up to the CPU cores)
+  /cpu        pure-Python loop that holds the GIL: served together, 1 core's worth per process (processes: up to
+              the CPU cores)
+  /lock-cpu   the pure-Python loop holding one global lock: 1
+  /cold       sleeps, after 0.2 s of CPU on a process's first request (lazy imports, a cache filled on first
+              use): a cold worker looks CPU-bound when calibrated alone
   /hash       C code that releases the GIL (hashing, like a SQLite scan): up to the CPU cores, threads too
 """
 
 import hashlib
+import os
 import threading
 import time
 from urllib.parse import parse_qs
 
 LOCK = threading.Lock()
 SEMAPHORES = {}
+WARM = set()  # the processes whose first request has run
+COLD_START_S = 0.2
 SEMAPHORES_GUARD = threading.Lock()
 
 
@@ -23,10 +30,26 @@ def _semaphore(k):
         return SEMAPHORES.setdefault(k, threading.BoundedSemaphore(k))
 
 
+def _rounds_per_second():
+    """How many rounds of the CPU-bound loop take a second of CPU here: measured once, at import, so that a
+    handler does a fixed amount of work (a loop that ran until its thread's CPU clock said so would do less
+    when its thread's clock also counts the time spent taking turns at the GIL)."""
+    best = 0.0
+    for _ in range(3):
+        started, rounds = time.thread_time(), 0
+        while time.thread_time() - started < 0.01:
+            sum(range(200))
+            rounds += 1
+        best = max(best, rounds / (time.thread_time() - started))
+    return best
+
+
+ROUNDS_PER_S = _rounds_per_second()
+
+
 def _spin(seconds):
-    started = time.thread_time()
     total = 0
-    while time.thread_time() - started < seconds:
+    for _ in range(int(seconds * ROUNDS_PER_S)):
         total += sum(range(200))
     return total
 
@@ -56,6 +79,14 @@ def app(environ, start_response):
             time.sleep(seconds)
     elif path == "/cpu":
         _spin(seconds)
+    elif path == "/lock-cpu":
+        with LOCK:
+            _spin(seconds)
+    elif path == "/cold":
+        if os.getpid() not in WARM:
+            WARM.add(os.getpid())
+            _spin(COLD_START_S)
+        time.sleep(seconds)
     elif path == "/hash":
         _hash(seconds)
     else:

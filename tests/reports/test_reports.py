@@ -68,7 +68,7 @@ def test_json_report_is_versioned_and_carries_raw_timings() -> None:
     assert data["schema_version"] == json_report.SCHEMA_VERSION and data["verdict"] == "fail"
     first = data["results"][0]
     assert {"mode", "endpoint", "effective_concurrency", "expected", "verdict", "reason", "latency"} <= set(first)
-    assert first["expected"] == {"text": ">= 8", "min": 8, "max": None}
+    assert first["expected"] == {"text": ">= 8", "min": 8, "max": None, "min_parallelism": None}
     raw = first["attempts"][0]["bursts"][0]["requests"]
     assert len(raw) == 10 and raw[0]["start_offset_s"] == 0 and raw[0]["status"] == 200
     assert data["results"][2]["effective_concurrency"] is None and data["results"][2]["attempts"] == []

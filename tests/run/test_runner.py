@@ -58,7 +58,12 @@ def scripted(*steps: Measurement | BaseException | Callable[[], Measurement]) ->
     pending = list(steps)
 
     def measure(
-        base_url: str, endpoint: Endpoint, burst: Burst, budget_s: float | None, status: Callable[[str], None]
+        base_url: str,
+        endpoint: Endpoint,
+        burst: Burst,
+        budget_s: float | None,
+        status: Callable[[str], None],
+        warm_up: int = 1,
     ) -> tuple[Measurement, int]:
         asked.append(endpoint.path)
         step = pending.pop(0) if pending else CONCURRENT
@@ -146,7 +151,12 @@ def test_the_deadline_ends_the_run_with_what_it_measured(write_config: WriteConf
     budgets: list[float | None] = []
 
     def slow(
-        base_url: str, endpoint: Endpoint, burst: Burst, budget_s: float | None, status: Callable[[str], None]
+        base_url: str,
+        endpoint: Endpoint,
+        burst: Burst,
+        budget_s: float | None,
+        status: Callable[[str], None],
+        warm_up: int = 1,
     ) -> tuple[Measurement, int]:
         budgets.append(budget_s)
         time.sleep(0.6)

@@ -32,7 +32,14 @@ modes:
   - {name: waitress4, server: waitress, threads: 4, expect: {min_concurrency: 0.1}}
   - {name: cheroot4, server: cheroot, threads: 4, expect: {min_concurrency: 0.1}}
 """
-ROUTES = {"sleep": "/sleep", "lock": "/lock", "sem3": "/sem?k=3", "cpu": "/cpu", "hash": "/hash"}
+ROUTES = {
+    "sleep": "/sleep",
+    "lock": "/lock",
+    "sem3": "/sem?k=3",
+    "cpu": "/cpu",
+    "lockcpu": "/lock-cpu",
+    "hash": "/hash",
+}
 
 ONE = (1.0, 1.5)  # `expect: serialized`
 ALL = (0.8 * N, N)  # `expect: concurrent`
@@ -42,24 +49,24 @@ def around(k: int) -> tuple[float, float]:
     return (0.7 * k, 1.3 * k + 0.5)
 
 
-CPU = around(min(4, CORES))  # CPU-bound on 4 processes or threads outside the GIL: as many as there are cores
-
 SERIAL_SERVER = "the server handles one request at a time"
 POOL = "a pool of 4 workers/threads in the server"
+FORKS = "forks a process per request, at most 4"
 LOCK = "but the app serialized them"
-GIL = "under the GIL"
-ONE_BY_ONE = "finished one after another"
-CORE_CAP = "CPU cores cap it"
+LOCK_CPU = "a lock around CPU-bound work (the others made no progress while one was served)"
+GIL = "they took turns at the GIL"
 APP_CAP = "the app caps concurrency"
-OUTSIDE_GIL = "runs outside the GIL"
-NOTHING = "requests ran concurrently: nothing in the server or the app made them wait"
+OUTSIDE_GIL = "outside the GIL"
+TOGETHER = "requests ran concurrently: nothing in the server or the app made them wait|requests were served together"
 
-# class -> mode -> (band of the estimate, words in the diagnosis; any of several joined by |)
+# class -> mode -> (band of the estimate, words in the diagnosis; any of several joined by |). The estimate is
+# the concurrency: how many are served together. CPU-bound handlers are served together by threads too (they
+# take turns at the GIL); how much CPU ran in parallel is the diagnosis's note, not the estimate.
 EXPECTED: dict[str, dict[str, tuple[tuple[float, float], str]]] = {
     "sleep": {
         "serial": (ONE, SERIAL_SERVER),
-        "threaded": (ALL, NOTHING),
-        "forked4": (around(4), "forks a process per request, at most 4"),
+        "threaded": (ALL, TOGETHER),
+        "forked4": (around(4), FORKS),
         "sync1": (ONE, SERIAL_SERVER),
         "sync4": (around(4), POOL),
         "gthread4": (around(4), POOL),
@@ -69,10 +76,7 @@ EXPECTED: dict[str, dict[str, tuple[tuple[float, float], str]]] = {
     "lock": {
         "serial": (ONE, SERIAL_SERVER),
         "threaded": (ONE, LOCK),
-        "forked4": (
-            around(4),
-            "forks a process per request, at most 4",
-        ),  # one lock per process: the processes still overlap
+        "forked4": (around(4), FORKS),  # one lock per process: the processes still overlap
         "sync1": (ONE, SERIAL_SERVER),
         "sync4": (around(4), POOL),
         "gthread4": (ONE, LOCK),
@@ -82,37 +86,44 @@ EXPECTED: dict[str, dict[str, tuple[tuple[float, float], str]]] = {
     "sem3": {  # the app lets 3 run at once, per process
         "serial": (ONE, SERIAL_SERVER),
         "threaded": (around(3), APP_CAP),
-        "forked4": (around(4), "forks a process per request, at most 4"),
+        "forked4": (around(4), FORKS),
         "sync1": (ONE, SERIAL_SERVER),
         "sync4": (around(4), POOL),
         "gthread4": (around(3), APP_CAP),
         "waitress4": (around(3), APP_CAP),
         "cheroot4": (around(3), APP_CAP),
     },
-    "cpu": {
+    "cpu": {  # pure Python: threads take turns at the GIL; served together all the same
         "serial": (ONE, SERIAL_SERVER),
-        "threaded": (ONE, f"{GIL}|{ONE_BY_ONE}"),
-        "forked4": (CPU, CORE_CAP),
+        "threaded": (ALL, GIL),
+        "forked4": (around(4), FORKS),
         "sync1": (ONE, SERIAL_SERVER),
-        "sync4": (CPU, CORE_CAP),
-        "gthread4": (ONE, f"{GIL}|{ONE_BY_ONE}"),
-        "waitress4": (ONE, f"{GIL}|{ONE_BY_ONE}"),
-        "cheroot4": (ONE, f"{GIL}|{ONE_BY_ONE}"),
+        "sync4": (around(4), POOL),
+        "gthread4": (around(4), POOL),
+        "waitress4": (around(4), POOL),
+        "cheroot4": (around(4), POOL),
+    },
+    "lockcpu": {  # the same loop behind one lock: one at a time wherever threads share the lock
+        "serial": (ONE, SERIAL_SERVER),
+        "threaded": (ONE, LOCK_CPU),
+        "forked4": (around(4), FORKS),
+        "sync1": (ONE, SERIAL_SERVER),
+        "sync4": (around(4), POOL),
+        "gthread4": (ONE, LOCK_CPU),
+        "waitress4": (ONE, LOCK_CPU),
+        "cheroot4": (ONE, LOCK_CPU),
     },
     "hash": {  # CPU-bound C code that releases the GIL: threads run it on every core
         "serial": (ONE, SERIAL_SERVER),
-        "threaded": (CPU, OUTSIDE_GIL),
-        "forked4": (CPU, CORE_CAP),
+        "threaded": (ALL, f"{OUTSIDE_GIL}|{TOGETHER}"),
+        "forked4": (around(4), FORKS),
         "sync1": (ONE, SERIAL_SERVER),
-        "sync4": (CPU, CORE_CAP),
-        "gthread4": (CPU, OUTSIDE_GIL),
-        "waitress4": (CPU, OUTSIDE_GIL),
-        "cheroot4": (CPU, OUTSIDE_GIL),
+        "sync4": (around(4), POOL),
+        "gthread4": (around(4), POOL),
+        "waitress4": (around(4), POOL),
+        "cheroot4": (around(4), POOL),
     },
 }
-# On a machine busy with other work, a CPU-bound handler's parallelism can only come out lower than the
-# truth, and a verdict that the load could have caused is an error instead.
-BUSY_OTHERS_CORES = 0.5
 
 
 @pytest.fixture(scope="module")
@@ -140,10 +151,6 @@ def test_truth_class_across_servers(results: dict[tuple[str, str], dict[str, Any
     for mode, ((low, high), words) in EXPECTED[app].items():
         result = results[(app, mode)]
         measured = result["measured"]
-        busy = max(a["others_cpu_cores"] for a in result["attempts"]) >= BUSY_OTHERS_CORES
-        if app in ("cpu", "hash") and busy:
-            assert measured <= high and result["verdict"] in ("pass", "error"), (mode, result)
-            continue
         seen = any(word in result["diagnosis"] for word in words.split("|"))
         if result["verdict"] != "pass" or not (low <= measured <= high) or not seen:
             problems.append(
@@ -158,7 +165,7 @@ def test_every_result_uses_the_allowed_concurrency(results: dict[tuple[str, str]
     for result in results.values():
         assert result["verdict_basis"] == "allowed"
         assert result["allowed_concurrency"] == result["measured"]
-        assert result["allowed"]["limited_by"] in ("app", "server", "cpu", "nothing")
+        assert result["allowed"]["limited_by"] in ("app", "server", "loop", "pool", "nothing")
 
 
 @pytest.mark.timeout(500)
@@ -171,3 +178,11 @@ def test_server_figures_show_processes_and_threads(results: dict[tuple[str, str]
     assert figures["gthread4"]["threads"] == 4 and figures["waitress4"]["threads"] == 4
     for mode, _ in EXPECTED["sleep"].items():
         assert results[("sleep", mode)]["calibration_cpu_share"] < 0.5  # a sleeping handler uses little CPU
+
+
+@pytest.mark.timeout(500)
+def test_parallelism_is_reported_apart_from_concurrency(results: dict[tuple[str, str], dict[str, Any]]) -> None:
+    """Threads served the CPU-bound loop together, about one core's worth at once; four processes ran it on
+    the machine's cores (a busy machine may lower theirs; nothing raises the GIL's)."""
+    assert results[("cpu", "threaded")]["parallelism"] < 1.3
+    assert results[("cpu", "sync4")]["parallelism"] <= min(4, CORES) * 1.15
