@@ -247,15 +247,17 @@ def test_workflows_hold_least_privilege_and_drop_credentials() -> None:
         names.add(path.name)
         assert workflow["permissions"] == {}
         for job in workflow["jobs"].values():
-            permissions = job.get("permissions", {})
-            assert set(permissions) <= {"contents", "pull-requests"}
+            permissions = job["permissions"]  # every job says what it needs, nothing is inherited
+            assert set(permissions) <= {"contents", "pull-requests", "id-token"}
+            if permissions.get("contents") == "write" or "id-token" in permissions:
+                assert path.name == "release.yml"  # publishing and the major tag (tests/integrations/test_release.py)
             if "pull-requests" in permissions:  # only where a step posts the comment
                 assert permissions["pull-requests"] == "write"
                 assert any(str(step.get("with", {}).get("comment")) != "None" for step in job["steps"])
             for step in job["steps"]:
                 if str(step.get("uses", "")).startswith("actions/checkout@"):
                     assert step["with"]["persist-credentials"] is False
-    assert {"ci.yml", "self-test.yml", "concurrency.yml", "matrix.yml"} <= names
+    assert {"ci.yml", "self-test.yml", "concurrency.yml", "matrix.yml", "release.yml"} <= names
     self_test = (REPO / ".github" / "workflows" / "self-test.yml").read_text()
     assert "uses: ./" in self_test and "continue-on-error: true" in self_test
     assert "bash .ci/run" in (REPO / ".github" / "workflows" / "ci.yml").read_text()
