@@ -24,6 +24,7 @@ pytestmark = pytest.mark.e2e  # boots real servers or runs the CLI
 
 ACTION = REPO / "action.yml"
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
+DEPENDABOT = REPO / ".github" / "dependabot.yml"
 EXPRESSION = re.compile(r"\$\{\{\s*inputs\.([\w-]+)\s*\}\}")
 
 
@@ -216,7 +217,7 @@ def test_inputs_reach_scripts_only_through_env() -> None:
         assert "${{" not in step.get("run", "")
 
 
-@pytest.mark.parametrize("path", [ACTION, *WORKFLOWS], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [ACTION, *WORKFLOWS, DEPENDABOT], ids=lambda p: p.name)
 def test_zizmor_finds_nothing(path: Path) -> None:
     # zizmor is a binary installed beside this interpreter (the test extra), not an importable module.
     zizmor = Path(sys.executable).parent / "zizmor"
@@ -226,8 +227,8 @@ def test_zizmor_finds_nothing(path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("schema", "paths"),
-    [("vendor.github-actions", [ACTION]), ("vendor.github-workflows", WORKFLOWS)],
-    ids=["action", "workflows"],
+    [("vendor.github-actions", [ACTION]), ("vendor.github-workflows", WORKFLOWS), ("vendor.dependabot", [DEPENDABOT])],
+    ids=["action", "workflows", "dependabot"],
 )
 def test_files_match_the_github_schemas(schema: str, paths: list[Path]) -> None:
     assert paths
