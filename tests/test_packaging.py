@@ -66,3 +66,12 @@ def test_readme_and_docs_point_at_this_versions_tags() -> None:
         majors.update(re.findall(r"uses: OWNER/burstcheck@(v\d+)\b", text))
     assert revs == {f"v{__version__}"}
     assert majors == {f"v{major}"}
+
+
+def test_dependabot_proposes_one_weekly_pull_request_per_ecosystem() -> None:
+    config = yaml.safe_load((REPO / ".github" / "dependabot.yml").read_text())
+    updates = {update["package-ecosystem"]: update for update in config["updates"]}
+    assert set(updates) == {"github-actions", "pip"}
+    for update in updates.values():
+        assert update["directory"] == "/" and update["schedule"]["interval"] == "weekly"
+        assert [group["patterns"] for group in update["groups"].values()] == [["*"]]  # everything, in one group
