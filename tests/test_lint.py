@@ -17,8 +17,8 @@ pytestmark = pytest.mark.e2e  # runs ruff, mypy and vermin
 @pytest.mark.parametrize(
     "argv",
     [
-        ["ruff", "check", "checker", "tests", "benchmarks", "docs"],
-        ["ruff", "format", "--check", "checker", "tests", "benchmarks", "docs"],
+        ["ruff", "check", "checker", "tests", "benchmarks", "docs", ".github/scripts"],
+        ["ruff", "format", "--check", "checker", "tests", "benchmarks", "docs", ".github/scripts"],
         ["mypy"],
         ["vermin", "--target=3.9-", "--violations", "--no-tips", "checker/app_server/"],
     ],

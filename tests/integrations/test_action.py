@@ -24,6 +24,7 @@ pytestmark = pytest.mark.e2e  # boots real servers or runs the CLI
 
 ACTION = REPO / "action.yml"
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
+DEPENDABOT = REPO / ".github" / "dependabot.yml"
 EXPRESSION = re.compile(r"\$\{\{\s*inputs\.([\w-]+)\s*\}\}")
 
 
@@ -216,7 +217,7 @@ def test_inputs_reach_scripts_only_through_env() -> None:
         assert "${{" not in step.get("run", "")
 
 
-@pytest.mark.parametrize("path", [ACTION, *WORKFLOWS], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [ACTION, *WORKFLOWS, DEPENDABOT], ids=lambda p: p.name)
 def test_zizmor_finds_nothing(path: Path) -> None:
     # zizmor is a binary installed beside this interpreter (the test extra), not an importable module.
     zizmor = Path(sys.executable).parent / "zizmor"
@@ -226,8 +227,8 @@ def test_zizmor_finds_nothing(path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("schema", "paths"),
-    [("vendor.github-actions", [ACTION]), ("vendor.github-workflows", WORKFLOWS)],
-    ids=["action", "workflows"],
+    [("vendor.github-actions", [ACTION]), ("vendor.github-workflows", WORKFLOWS), ("vendor.dependabot", [DEPENDABOT])],
+    ids=["action", "workflows", "dependabot"],
 )
 def test_files_match_the_github_schemas(schema: str, paths: list[Path]) -> None:
     assert paths
@@ -247,15 +248,17 @@ def test_workflows_hold_least_privilege_and_drop_credentials() -> None:
         names.add(path.name)
         assert workflow["permissions"] == {}
         for job in workflow["jobs"].values():
-            permissions = job.get("permissions", {})
-            assert set(permissions) <= {"contents", "pull-requests"}
+            permissions = job["permissions"]  # every job says what it needs, nothing is inherited
+            assert set(permissions) <= {"contents", "pull-requests", "id-token"}
+            if permissions.get("contents") == "write" or "id-token" in permissions:
+                assert path.name == "release.yml"  # publishing and the major tag (tests/integrations/test_release.py)
             if "pull-requests" in permissions:  # only where a step posts the comment
                 assert permissions["pull-requests"] == "write"
                 assert any(str(step.get("with", {}).get("comment")) != "None" for step in job["steps"])
             for step in job["steps"]:
                 if str(step.get("uses", "")).startswith("actions/checkout@"):
                     assert step["with"]["persist-credentials"] is False
-    assert {"ci.yml", "self-test.yml", "concurrency.yml", "matrix.yml"} <= names
+    assert {"ci.yml", "self-test.yml", "concurrency.yml", "matrix.yml", "release.yml"} <= names
     self_test = (REPO / ".github" / "workflows" / "self-test.yml").read_text()
     assert "uses: ./" in self_test and "continue-on-error: true" in self_test
     assert "bash .ci/run" in (REPO / ".github" / "workflows" / "ci.yml").read_text()
