@@ -14,7 +14,7 @@ from checker.cli.commands.schema import schema_text
 from checker.cli.init_endpoint import EndpointChoice, choose_endpoint
 from checker.config.load import load_config
 from checker.config.servers import servers_of
-from checker.errors import EXIT_CONFIG_ERROR, EXIT_OK
+from checker.errors import EXIT_CONFIG_ERROR, EXIT_COULD_NOT_RUN, EXIT_OK
 from checker.wire import RouteTrial
 from tests.conftest import REPO, burstcheck_argv
 
@@ -135,3 +135,18 @@ def test_init_lists_the_flask_routes_and_writes_a_config_that_runs(tmp_path: Pat
     assert again.returncode == EXIT_CONFIG_ERROR and "exists already; pass --force" in again.stderr
     forced = subprocess.run([*argv, "--force"], capture_output=True, text=True, timeout=120, cwd=REPO)
     assert forced.returncode == EXIT_OK
+
+
+@pytest.mark.e2e
+def test_without_a_fitting_server_init_names_the_interpreter_and_the_install_command(
+    tmp_path: Path, bare_python: Path
+) -> None:
+    (tmp_path / "plain.py").write_text(
+        "def app(environ, start_response):\n    start_response('200 OK', [])\n    return [b'ok']\n"
+    )
+    argv = burstcheck_argv("init", "--app", "plain:app", "--python", str(bare_python))
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == EXIT_COULD_NOT_RUN, done.stdout + done.stderr
+    assert "no server for WSGI apps (werkzeug, gunicorn, waitress or cheroot) is installed" in done.stderr
+    assert f"{bare_python} (--python): install it there ({bare_python} -m pip install werkzeug)" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "burstcheck.yaml").exists()
