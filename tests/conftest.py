@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -145,3 +146,43 @@ def app_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def bare_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An environment with no server package at all."""
     return _venv(tmp_path_factory.mktemp("bare-env") / "venv")
+
+
+SAMPLES = APPS / "samples"
+# The interpreter the sample apps' virtualenvs are made from: this one's base, so that no download is needed.
+SAMPLE_BASE_PYTHON = getattr(sys, "_base_executable", sys.executable)
+
+
+class SampleEnvs:
+    """One virtualenv per sample app (tests/apps/samples/NAME/requirements.txt), made with uv on first use and
+    kept for the session: uv resolves, downloads and installs in seconds where pip takes minutes."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.made: dict[str, Path] = {}
+
+    def python(self, name: str) -> Path:
+        if name not in self.made:
+            venv = self.root / name
+            uv = str(Path(sys.executable).parent / "uv")
+            env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never"}
+            subprocess.run(
+                [uv, "venv", "-q", "--python", SAMPLE_BASE_PYTHON, str(venv)], check=True, env=env, timeout=120
+            )
+            requirements = str(SAMPLES / name / "requirements.txt")
+            install = [uv, "pip", "install", "-q", "--python", str(venv / "bin" / "python"), "-r", requirements]
+            subprocess.run(install, check=True, env=env, timeout=600)
+            self.made[name] = venv / "bin" / "python"
+        return self.made[name]
+
+    def project(self, name: str, folder: Path) -> Path:
+        """A copy of the sample app in `folder`, with its virtualenv as .venv beside it (as a project has)."""
+        shutil.copytree(SAMPLES / name, folder)
+        shutil.copy(SAMPLES / "catalog.py", folder / "catalog.py")
+        (folder / ".venv").symlink_to(self.python(name).parent.parent)
+        return folder
+
+
+@pytest.fixture(scope="session")
+def sample_envs(tmp_path_factory: pytest.TempPathFactory) -> SampleEnvs:
+    return SampleEnvs(tmp_path_factory.mktemp("sample-envs"))

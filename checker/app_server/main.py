@@ -13,7 +13,8 @@ import traceback
 from .asgi_timing import AsgiTimingMiddleware
 from .launchers import LAUNCHERS
 from .records import typed
-from .routes import get_routes
+from .route_trials import try_routes
+from .routes import framework_of, get_routes
 from .spec import (
     EXIT_APP_IMPORT_FAILED,
     EXIT_SERVER_MISSING,
@@ -40,13 +41,24 @@ def main(argv: list[str]) -> int:
 
 
 def inspect(spec: InspectSpec) -> int:
+    """Say what the app is, its routes, and (with try_routes) how each answered. The answer goes to stdout,
+    which the app's own prints are kept off (they go to stderr); the process then ends at once, so that a
+    route left hanging in a thread cannot hold it."""
+    answer = sys.stdout
+    sys.stdout = sys.stderr
     try:
         app = load_app(spec.app, spec.app_dir)
     except BaseException:
         traceback.print_exc()
         return EXIT_APP_IMPORT_FAILED
-    print(json.dumps(AppInfo(interface=interface_of(app), routes=get_routes(app)).to_json()))
-    return 0
+    interface = interface_of(app)
+    routes = get_routes(app)
+    trials, note = try_routes(app, interface, routes) if spec.try_routes else ([], None)
+    info = AppInfo(interface=interface, framework=framework_of(app), routes=routes, trials=trials, note=note)
+    answer.write(json.dumps(info.to_json()) + "\n")
+    answer.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def serve(spec: ServerSpec) -> int:

@@ -4,8 +4,8 @@ server entry reads back into the same classes, and the exit statuses by which th
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
-from typing import Any, Union
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Optional, Union
 
 from .records import typed
 
@@ -35,11 +35,24 @@ class ServerSpec:
 
 @dataclass(frozen=True)
 class InspectSpec:
-    """Import `app` and say what it is and which routes it has (`burstcheck init`)."""
+    """Import `app` and say what it is and which routes it has (`burstcheck init`); with `try_routes`, also
+    call each of them a few times in the app's process and time it."""
 
     app: str
     app_dir: str
+    try_routes: bool = False
     kind: str = "inspect"
+
+
+@dataclass(frozen=True)
+class RouteTrial:
+    """A route called a few times in the app's own process: its status and median time, or why not."""
+
+    path: str
+    status: Optional[int]  # of the last call; None when no call answered
+    median_ms: Optional[float]  # None when no call answered
+    calls: int  # how many calls answered
+    error: Optional[str] = None  # why the calls stopped early: an exception, a timeout, a body cut short
 
 
 @dataclass(frozen=True)
@@ -47,14 +60,18 @@ class AppInfo:
     """The answer to an InspectSpec, printed on stdout as JSON."""
 
     interface: str  # "wsgi" or "asgi"
+    framework: str  # the package of the app's class: "flask", "fastapi", "django", ...
     routes: list[str]  # GET routes without parameters, sorted
+    trials: list[RouteTrial] = field(default_factory=list)  # with try_routes: one per route tried
+    note: Optional[str] = None  # why the routes could not be tried (a lifespan startup that failed)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_json(cls, data: Any) -> AppInfo:
-        return typed(cls, data)
+        info = typed(cls, data)
+        return replace(info, trials=[typed(RouteTrial, trial) for trial in info.trials])
 
 
 Spec = Union[ServerSpec, InspectSpec]

@@ -131,10 +131,17 @@ def parser() -> argparse.ArgumentParser:
     init = sub.add_parser(
         "init",
         help="write a starting config for an app",
-        description="Write a commented burstcheck.yaml for an app: its GET routes without parameters (Flask) to"
-        " choose from, and modes with expectations from pool arithmetic. Never overwrites without --force.",
+        description="Write a commented burstcheck.yaml for a WSGI or ASGI app (Flask, FastAPI, Starlette, Quart,"
+        " Django, ...): it imports the app under its interpreter, lists its GET routes without parameters and"
+        " tries each, bursts the slowest that answers 200, and proposes modes of the servers installed there,"
+        " with expectations from pool arithmetic. Beside it, the config's JSON schema for editors. Never"
+        " overwrites without --force.",
     )
-    init.add_argument("--app", required=True, help="the WSGI app, e.g. myproject.web:app or 'web:create_app()'")
+    init.add_argument(
+        "--app",
+        required=True,
+        help="the app, e.g. myproject.web:app, 'web:create_app()' or mysite.wsgi:application (Django)",
+    )
     init.add_argument("--output", type=Path, default=Path("burstcheck.yaml"), help="default: burstcheck.yaml")
     init.add_argument("--python", metavar="PYTHON", help="the app's interpreter (default as for run)")
     init.add_argument("--force", action="store_true", help="overwrite an existing file")

@@ -17,6 +17,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 # `expect: serialized` means "at most this measured concurrency": one-after-another requests measure
 SERIALIZED_MAX_CONCURRENCY = 1.5
@@ -116,7 +117,8 @@ class Expectation(StrictModel):
         description="Fail when fewer cores' worth of CPU ran at once (the GIL, the cores); judged only where the"
         " machine can show it: with other processes busy, or fewer cores than this, a miss is 'could not measure'.",
     )
-    keyword: Literal["serialized", "concurrent"] | None = Field(
+    # Set by the short forms; not a key to write (the schema leaves it out, the validator refuses it).
+    keyword: SkipJsonSchema[Literal["serialized", "concurrent"] | None] = Field(
         None, description="Set by the short forms `expect: serialized` and `expect: concurrent`."
     )
 
@@ -168,4 +170,8 @@ def _expand_keyword(value: Any) -> Any:
     return value
 
 
-ExpectField = Annotated[Expectation, BeforeValidator(_expand_keyword)]
+# The schema offers what a config may say: a short form, or the bounds.
+ExpectField = Annotated[
+    Expectation,
+    BeforeValidator(_expand_keyword, json_schema_input_type=Literal["serialized", "concurrent"] | Expectation),
+]

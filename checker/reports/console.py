@@ -31,6 +31,18 @@ SHOWN = (
 )
 
 
+# The columns whose names are jargon on first sight: a legend under the table says what each means
+# (rows.Column.meaning, the words every report uses).
+LEGEND = ("allowed", "client_c", "admitted", "workers", "burst_wall", "l1")  # p50, p95: percentiles, as anywhere
+
+
+def legend(shown: Sequence[rows.Column]) -> list[str]:
+    """One line per jargon column shown, its header aligned before its meaning."""
+    explained = [c for c in shown if c.key in LEGEND]
+    width = max((len(c.header) for c in explained), default=0)
+    return [f"  {c.header.ljust(width)}  {c.meaning}" for c in explained]
+
+
 def comparison(baseline: Baseline) -> str:
     """One line per result compared with the baseline, regressions marked."""
     lines = [f"baseline {one_line(baseline.path)} (a drop of more than {baseline.tolerance:.0%} is a regression):"]
@@ -72,7 +84,7 @@ def render(report: RunReport, timelines: bool = False) -> str:
     for result in report.results:
         cells = rows.cells(result, report.baseline)
         lines.append([cells[c.key].upper() if c.key == "verdict" else cells[c.key] for c in shown])
-    out = [table(lines, [c.header for c in shown]), *interpreters(report), ""]
+    out = [table(lines, [c.header for c in shown]), *legend(shown), *interpreters(report), ""]
     for result in report.results:
         out.append(f"{result.verdict.upper()} {one_line(result.mode)} {one_line(result.endpoint)}: {result.reason}")
         if result.diagnosis:

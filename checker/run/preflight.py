@@ -12,7 +12,7 @@ from typing import Any
 
 from checker.app_server.records import typed
 from checker.config import AnyMode
-from checker.config.interpreter import Interpreter
+from checker.config.interpreter import Interpreter, install_advice
 from checker.errors import RunError
 
 OLDEST_SUPPORTED = (3, 9)  # what burstcheck's server entry (checker/app_server) is written for
@@ -67,12 +67,9 @@ def probe(interpreter: Interpreter, packages: list[str], cwd: Path) -> Probe:
     return found
 
 
-def missing_server_message(interpreter: Interpreter, package: str) -> str:
-    return (
-        f"{package} is not installed for the app's interpreter {interpreter.describe()}: "
-        f"install it there ({interpreter.path} -m pip install {package}), or name another interpreter "
-        "with python: in the config or --python"
-    )
+def missing_server_message(interpreter: Interpreter, package: str, config_dir: Path | None = None) -> str:
+    advice = install_advice(interpreter, [package], config_dir)
+    return f"{package} is not installed for the app's interpreter {interpreter.describe()}: {advice}"
 
 
 def preflight(modes: Sequence[AnyMode], interpreters: dict[str, Interpreter], app_dir: Path) -> dict[str, str]:
@@ -89,5 +86,6 @@ def preflight(modes: Sequence[AnyMode], interpreters: dict[str, Interpreter], ap
             continue
         for m in mine:
             if m.package in found.missing:
-                unusable[m.name] = f"mode {m.name!r}: {missing_server_message(interpreter, str(m.package))}"
+                message = missing_server_message(interpreter, str(m.package), app_dir)
+                unusable[m.name] = f"mode {m.name!r}: {message}"
     return unusable

@@ -18,6 +18,7 @@ from typing import IO
 import requests
 
 from checker.app_server import launch
+from checker.app_server.route_trials import LIFESPAN_TIMEOUT_S, TOTAL_BUDGET_S
 from checker.config import AnyMode, CommandMode, Endpoint, fill_command
 from checker.config.interpreter import Interpreter, own
 from checker.config.servers import Interface, either, servers_of
@@ -125,7 +126,7 @@ def running_server(
                     + f": choose {either(servers_of(other))} for it"
                 )
             if proc.returncode == EXIT_SERVER_MISSING and mode.package is not None:
-                raise RunError(f"mode {mode.name!r}: {missing_server_message(interpreter, mode.package)}")
+                raise RunError(f"mode {mode.name!r}: {missing_server_message(interpreter, mode.package, app_dir)}")
             if proc.poll() is None:
                 raise RunError(
                     f"mode {mode.name!r}: the server did not answer {probe.label} within {boot_timeout_s:g} s"
@@ -171,13 +172,17 @@ def _tail(log: IO[bytes]) -> str:
     return quoted_tail(log.read(), STDERR_TAIL_LINES, "no output")
 
 
-INSPECT_TIMEOUT_S = 60.0
+# Importing the app (a Django project sets itself up) and, for init, trying its routes, which the app's process
+# bounds itself (route_trials.TOTAL_BUDGET_S, and the lifespan's startup and shutdown).
+IMPORT_TIMEOUT_S = 60.0
+INSPECT_TIMEOUT_S = IMPORT_TIMEOUT_S + TOTAL_BUDGET_S + 2 * LIFESPAN_TIMEOUT_S
 
 
-def inspect_app(app: str, app_dir: Path, interpreter: Interpreter) -> AppInfo:
-    """Import the app under its interpreter: whether it is WSGI or ASGI, and its GET routes without parameters
-    (Flask; [] for apps that do not list their routes)."""
-    argv = [interpreter.path, str(ENTRY), write_spec(InspectSpec(app=app, app_dir=str(app_dir)))]
+def inspect_app(app: str, app_dir: Path, interpreter: Interpreter, *, try_routes: bool = False) -> AppInfo:
+    """Import the app under its interpreter: whether it is WSGI or ASGI, its framework, its GET routes without
+    parameters, and with `try_routes` how each answered when called a few times in the app's process."""
+    spec = InspectSpec(app=app, app_dir=str(app_dir), try_routes=try_routes)
+    argv = [interpreter.path, str(ENTRY), write_spec(spec)]
     with (
         tempfile.TemporaryFile() as log,
         managed_process(argv, stdout=subprocess.PIPE, stderr=log, cwd=str(app_dir)) as proc,
@@ -185,7 +190,11 @@ def inspect_app(app: str, app_dir: Path, interpreter: Interpreter) -> AppInfo:
         try:
             out, _ = proc.communicate(timeout=INSPECT_TIMEOUT_S)
         except subprocess.TimeoutExpired:
-            raise RunError(f"importing {app} took longer than {INSPECT_TIMEOUT_S:g} s") from None
+            raise RunError(f"importing {app} and trying its routes took longer than {INSPECT_TIMEOUT_S:g} s") from None
         if proc.returncode != 0:
-            raise RunError(f"could not import the app {app!r} with {interpreter.path}:\n{_tail(log)}")
+            raise RunError(
+                f"could not import the app {app!r} from {app_dir} with {interpreter.describe()}:\n{_tail(log)}\n"
+                "Is the app importable from that folder, and does that interpreter have the app's packages?"
+                " Name the interpreter with --python, or run from the app's folder."
+            )
     return AppInfo.from_json(json.loads(out))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.config.interpreter import DEFAULT_VARIABLE, Interpreter, choose, resolve
+from checker.config.interpreter import DEFAULT_VARIABLE, Interpreter, choose, install_advice, own, resolve
 from checker.errors import ConfigError, RunError
 from checker.run.preflight import probe
 from tests.conftest import REPO
@@ -114,3 +114,33 @@ def test_the_server_entry_keeps_to_python_3_9_and_to_itself() -> None:
         source = path.read_text()
         compile(source, str(path), "exec", flags=0, dont_inherit=True)
         assert "import checker" not in source and "from checker" not in source, path.name
+
+
+def test_venv_and_env_folders_count_with_a_pyvenv_cfg(project: Path) -> None:
+    folder = project / "app"
+    executable(folder / "env" / "bin" / "python")  # no pyvenv.cfg: some other env/ folder
+    assert choose(cli=None, mode=None, config=None, config_dir=folder).chosen_by == "burstcheck's own"
+    executable(folder / "venv" / "bin" / "python")
+    (folder / "venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    assert choose(cli=None, mode=None, config=None, config_dir=folder) == Interpreter(
+        str(folder / "venv" / "bin" / "python"), "venv beside the config"
+    )
+
+
+def test_install_advice_fits_the_environment(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    uv_made = executable(project / "uvenv" / "bin" / "python")
+    (project / "uvenv" / "pyvenv.cfg").write_text("home = /usr/bin\nuv = 0.9.0\n")
+    advice = install_advice(Interpreter(str(uv_made), "python: in the config"), ["gunicorn"])
+    assert advice.startswith(f"install it there (uv pip install --python {uv_made} gunicorn)")
+    # Under the pre-commit hook, burstcheck's own environment is pre-commit's cache: never advise installing there.
+    monkeypatch.setenv("PRE_COMMIT", "1")
+    (project / "poetry.lock").write_text("")
+    hook = install_advice(own(), ["gunicorn"], project)
+    assert "pip install" not in hook and "pre-commit's own environment" in hook
+    assert "poetry env info --executable" in hook
+
+
+def test_a_missing_python_in_ci_says_to_leave_it_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    with pytest.raises(ConfigError, match="leave python: out, and the job's python runs the app"):
+        resolve(".venv/bin/python", tmp_path, "python: in the config")

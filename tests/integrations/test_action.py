@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import APPS, REPO
+from tests.conftest import APPS, REPO, SampleEnvs
 from tests.reports.test_pr_comment import fake_github
 
 pytestmark = pytest.mark.e2e  # boots real servers or runs the CLI
@@ -317,3 +317,26 @@ def test_a_matrix_of_modes_merges_into_one_report(
     assert merged.summary.count("## burstcheck:") == 1 and "| ❌ fail | threaded |" in merged.summary
     nothing = run_action({"merge": "missing/*.json"}, root, runner_temp)
     assert nothing.returncode == 2
+
+
+@pytest.mark.timeout(900)
+def test_the_config_init_wrote_locally_runs_unchanged_in_the_action(
+    runner_temp: Path, sample_envs: SampleEnvs, tmp_path: Path
+) -> None:
+    """The documented python: story: init writes no python:, so a .venv beside the config runs the app on a
+    laptop, and in CI (a checkout without .venv) the job's python, where the workflow installed the app."""
+    project = sample_envs.project("flask_shop", tmp_path / "workspace")
+    init = subprocess.run(
+        [sys.executable, "-m", "checker", "init", "--app", "shop:app"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert init.returncode == 0, init.stdout + init.stderr
+    job_python = (project / ".venv").resolve() / "bin" / "python"
+    (project / ".venv").unlink()  # a checkout has no virtualenv: the job installs into its python
+    run = run_action({"config": "burstcheck.yaml", "args": "--quick"}, project, runner_temp, job_python=job_python)
+    assert run.returncode == 0, run.stdout
+    report = json.loads(Path(run.outputs["report"]).read_text())
+    assert {r["python"] for r in report["results"]} == {f"{job_python} (the job's python (BURSTCHECK_DEFAULT_PYTHON))"}

@@ -9,7 +9,7 @@ import pytest
 
 from checker.analysis.figures import summarize
 from checker.analysis.verdict import judge
-from checker.reports import console, github, json_report, junit
+from checker.reports import console, github, json_report, junit, rows
 from checker.results import Attempt, Result, RunReport
 from checker.wire import Measurement, RequestTiming, ServerTiming
 from tests import timelines
@@ -60,6 +60,9 @@ def test_console_table_has_a_row_per_result_and_reasons_for_the_rest() -> None:
     assert lines[4].split()[-6:] == ["-", "-", "-", "-", "-", "ERROR"]
     assert "FAIL locked GET /slow: expected >= 8, measured 1.0: requests ran one after another" in text
     assert "ERROR broken GET /slow: mode 'broken': the server exited with status 3" in text
+    # The first screen explains its jargon, in the words every report's table uses (rows.Column.meaning).
+    assert lines[5] == "  allowed        " + rows.COLUMNS["allowed"].meaning
+    assert f"  client C       {rows.COLUMNS['client_c'].meaning}" in lines and "  L1             " in text
     assert lines[-1] == "verdict: fail (1 met, 1 missed, 1 could not be measured; 4.2 s)"
 
 
