@@ -21,6 +21,10 @@ LOOP_SAMPLE_S = 0.001  # how often the watchdog thread looks: a 5 ms blocking ca
 LOOP_EVENTS_KEPT = 100_000
 # The watchdog's own sleep overshooting by more than this means the process was off the CPU.
 WATCHDOG_LATE_S = 0.003
+# The watchdog needs the GIL to look; a handler that computes in `async def` holds it, and hands it over every
+# switch interval: Python's 5 ms would make every look late (and uncounted). An event loop's process has
+# the loop's thread, the watchdog and a pool's threads: few enough that a finer interval costs little.
+SWITCH_INTERVAL_S = 0.0005
 
 
 class LoopMonitor:
@@ -98,6 +102,7 @@ class AsgiTimingMiddleware:
     def __init__(self, app: Any, inject_delay_s: float = 0.0) -> None:
         self.app = app
         self.inject_delay_s = inject_delay_s
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope.get("type") != "http":

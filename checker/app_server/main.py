@@ -28,10 +28,6 @@ from .spec import (
 from .target import interface_of, load_app
 from .wsgi_timing import TimingMiddleware
 
-# Finer than a millisecond handler, coarse enough that fifty threads taking turns do not spend the CPU on it
-# (at 0.1 ms they made a CPU-bound burst three times slower).
-SWITCH_INTERVAL_S = 0.0005
-
 
 def main(argv: list[str]) -> int:
     spec = read_spec(argv[1])
@@ -83,10 +79,6 @@ def serve(spec: ServerSpec) -> int:
             file=sys.stderr,
         )
         return EXIT_WRONG_INTERFACE
-    # Threads hand the GIL over this often instead of every 5 ms, so that requests whose handlers compute for
-    # a millisecond progress interleaved, as they would be served, rather than one after another because
-    # none ever waited long enough to be asked for the GIL. A lock still makes them wait; the GIL does not.
-    sys.setswitchinterval(float(os.environ.get("BURSTCHECK_SWITCH_INTERVAL_S", SWITCH_INTERVAL_S)))
     delay_s = spec.inject_delay_ms / 1000
     wrapped = AsgiTimingMiddleware(app, delay_s) if interface == "asgi" else TimingMiddleware(app, delay_s)
     launcher.serve(wrapped, spec.host, spec.port, options)

@@ -26,6 +26,7 @@ import socket
 import sys
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import gevent.event
 import grequests  # patches sockets with gevent on import
@@ -44,10 +45,19 @@ BODY_CHUNK_BYTES = 256 * 1024  # read size when draining a response body; memory
 # one connection at a time (threaded=False) leaves the rest in its listen backlog, and past the backlog's
 # size connects stall in the kernel's SYN retries; those requests are then sent as soon as they connect.
 GATE_WAIT_S = 3.0
-# Connections are opened in waves, with a pause between them, so that a server's accept loop keeps up
-# and its listen backlog (werkzeug's holds 128) does not overflow while the burst is being prepared.
+# Where the kernel does not tell the listen backlog (below), connections are opened in waves, with a pause
+# between them, so that a server's accept loop keeps up and its backlog (werkzeug's holds 128) does not
+# overflow while the burst is being prepared.
 CONNECT_WAVE = 50
 CONNECT_PAUSE_S = 0.01
+# Connections are paced by the server's listen backlog where the kernel tells it (Linux's /proc/net/tcp: a
+# listening socket's accept queue and its limit): a wave opens only as many as the queue has room for, so the
+# queue never overflows - an overflow drops the handshake's last packet, and the connection then waits for the
+# kernel's retransmissions (1 s, 2 s, 4 s...) or is reset. Elsewhere, fixed waves.
+BACKLOG_FILL = 0.5  # of the backlog's limit: room for handshakes still under way when the queue was read
+PACE_POLL_S = 0.001
+PACE_WAIT_MAX_S = 3.0
+
 # The release: the gate's sending, the server's accept loop and its parsing of N requests take about this long
 # each (werkzeug, under one GIL, is the slowest measured idle: 0.1-0.2 ms); a request admitted after the
 # release enters the app at once, so a short margin only lets a busy server's last requests in a little late.
@@ -62,6 +72,53 @@ PLACEHOLDER_BYTES = RELEASE_PLACEHOLDER.encode()
 # After a burst the server is still ending up to N connections (threads exiting, sockets closing); the next
 # burst waits this long per request of the last one, or its connects overflow a slow accept loop's backlog.
 SETTLE_PER_REQUEST_S = 0.0005
+
+
+def accept_queue(port: int) -> tuple[int, int] | None:
+    """The listening sockets on `port`: connections waiting to be accepted, and the backlog's limit; None
+    where /proc does not tell (macOS) or nothing listens there."""
+    waiting = limit = 0
+    found = False
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table, encoding="ascii") as lines:
+                next(lines)
+                for line in lines:
+                    fields = line.split()
+                    if fields[3] != "0A" or int(fields[1].rsplit(":", 1)[1], 16) != port:
+                        continue
+                    tx, rx = fields[4].split(":")
+                    waiting += int(rx, 16)
+                    limit += int(tx, 16)
+                    found = True
+        except OSError:
+            continue
+    return (waiting, limit) if found and limit > 0 else None
+
+
+class Pacer:
+    """Grants connects in waves that the server's accept queue has room for, for at most PACE_WAIT_MAX_S in
+    all: a server that stopped accepting is not waited for longer (its requests then meet the backlog)."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.budget = 0
+        self.next_look = 0.0
+        self.give_up = time.monotonic() + PACE_WAIT_MAX_S
+
+    def wait(self) -> None:
+        while self.budget <= 0 and time.monotonic() < self.give_up:
+            now = time.monotonic()
+            if now < self.next_look:
+                gevent.sleep(self.next_look - now)
+                continue
+            queue = accept_queue(self.port)
+            if queue is None:
+                self.budget, self.next_look = CONNECT_WAVE, now + CONNECT_PAUSE_S
+            else:
+                waiting, limit = queue
+                self.budget, self.next_look = max(0, int(limit * BACKLOG_FILL) - waiting), now + PACE_POLL_S
+        self.budget -= 1
 
 
 def release_margin_s(requests: int) -> float:
@@ -91,8 +148,9 @@ class Gate:
     after the gate opens (written into their release header as they are sent). The server's accept loop and
     parser admit them meanwhile, and the middleware lets them into the app together."""
 
-    def __init__(self, expected: int, release_margin_s: float | None = None) -> None:
+    def __init__(self, expected: int, release_margin_s: float | None = None, pacer: Pacer | None = None) -> None:
         self.expected = expected
+        self.pacer = pacer
         self.arrived = 0
         self.held: list[tuple[socket.socket, bytes, TimingAdapter]] = []
         self.opened = gevent.event.Event()
@@ -150,7 +208,8 @@ class HeldConnection(HTTPConnection):
     def request(self, method: str, url: str, body: Any = None, headers: Any = None, **kwargs: Any) -> None:
         try:
             if self.sock is None:
-                gevent.sleep(self._adapter.connect_delay_s)
+                if self._gate.pacer is not None:
+                    self._gate.pacer.wait()
                 self.connect()
             self._held = []
             try:
@@ -168,10 +227,9 @@ class HeldConnection(HTTPConnection):
 class TimingAdapter(HTTPAdapter):
     """One request's adapter: holds it at the gate, records its release and when its body has been read."""
 
-    def __init__(self, gate: Gate, connect_delay_s: float = 0.0) -> None:
+    def __init__(self, gate: Gate) -> None:
         super().__init__(max_retries=0)
         self.gate = gate
-        self.connect_delay_s = connect_delay_s
         self.arrived = False
         self.sent_s: float | None = None
         self.released_s: float | None = None
@@ -198,7 +256,7 @@ class TimingAdapter(HTTPAdapter):
         # `timeout` bounds each socket read; this bounds the whole request, so that a body that streams a
         # byte now and then cannot hold the burst for ever. It counts from here: add the connect wave's
         # delay and the longest wait at the gate.
-        whole_s = float(kwargs.get("timeout") or 0) + GATE_WAIT_S + self.connect_delay_s
+        whole_s = float(kwargs.get("timeout") or 0) + GATE_WAIT_S + PACE_WAIT_MAX_S
         timer = gevent.Timeout(whole_s)  # a BaseException: urllib3 cannot wrap it into a "connection broken"
         timer.start()
         try:
@@ -219,10 +277,10 @@ class TimingAdapter(HTTPAdapter):
             self.arrive()
 
 
-def _session(gate: Gate, connect_delay_s: float = 0.0) -> tuple[requests.Session, TimingAdapter]:
+def _session(gate: Gate) -> tuple[requests.Session, TimingAdapter]:
     session = requests.Session()
     session.trust_env = False  # never route loopback through a proxy from the environment
-    adapter = TimingAdapter(gate, connect_delay_s)
+    adapter = TimingAdapter(gate)
     session.mount("http://", adapter)
     return session, adapter
 
@@ -279,8 +337,8 @@ def one_request(job: BurstJob) -> tuple[RequestTiming, bool]:
 def burst(job: BurstJob, count: int, margin_s: float) -> tuple[tuple[RequestTiming, ...], bool]:
     """`count` requests released together at the gate, let into the app `margin_s` later; grequests runs them,
     one greenlet each. True when one of them timed out."""
-    gate = Gate(count, margin_s)
-    sessions = [_session(gate, (i // CONNECT_WAVE) * CONNECT_PAUSE_S) for i in range(count)]
+    gate = Gate(count, margin_s, Pacer(urlsplit(job.url).port or 80))
+    sessions = [_session(gate) for _ in range(count)]
     pending = [
         grequests.AsyncRequest(job.method, job.url, session=session, **_request_kwargs(job, released=True))
         for session, _ in sessions
