@@ -17,7 +17,7 @@ from typing import Any
 import psutil
 import pytest
 
-from checker.run.processes import TOKEN_VARIABLE
+from checker.run.process_path import TOKEN_VARIABLE
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
@@ -45,6 +45,15 @@ def our_processes() -> list[psutil.Process]:
     return found
 
 
+def measuring() -> bool:
+    """A burst client of this session runs: a server is up and being measured (past the interpreter check)."""
+    for process in our_processes():
+        with suppress(psutil.Error):
+            if "checker.run.burst_worker" in process.cmdline():
+                return True
+    return False
+
+
 def running(pid: int) -> bool:
     """Alive: not gone, and not a zombie (dead, waiting for its parent to collect it)."""
     try:
@@ -59,6 +68,19 @@ def still_running(pids: list[int], within_s: float) -> list[int]:
     while (alive := [p for p in pids if running(p)]) and time.monotonic() < deadline:
         time.sleep(0.05)
     return alive
+
+
+# The two ways burstcheck keeps a process tree together (checker/run/process_path.py): Linux's, and the portable
+# one macOS takes. Tests of processes run on both, so that the portable path is not a second-class guess.
+PROCESS_PATH_VARIABLE = "BURSTCHECK_PROCESS_PATH"
+PROCESS_PATHS = ("linux", "portable")
+
+
+@pytest.fixture(params=PROCESS_PATHS)
+def process_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the test on each process path; children (a burstcheck run by the test) inherit the choice."""
+    monkeypatch.setenv(PROCESS_PATH_VARIABLE, request.param)
+    return str(request.param)
 
 
 @pytest.fixture(autouse=True)
