@@ -55,11 +55,13 @@ def run_check(
     python: str | Interpreter | None = None,
     deadline_s: float | None = None,
     status: Status = lambda text: None,
+    started: float | None = None,
 ) -> RunReport:
     """Check `modes`; `python` (--python, or an interpreter chosen by the caller) overrides the app's
-    interpreter for every mode. The run stops at `deadline_s` (seconds from now), on Ctrl-C or SIGTERM, or on
-    an internal error, and still returns a report: what was measured, and every other result as not measured."""
-    started = time.monotonic()
+    interpreter for every mode. The run stops at `deadline_s` (seconds from `started`, a time.monotonic() that
+    defaults to now: the command started its clock before it read the config), on Ctrl-C or SIGTERM, or on an
+    internal error, and still returns a report: what was measured, and every other result as not measured."""
+    started = time.monotonic() if started is None else started
     config = loaded.config
     config_dir = loaded.path.resolve().parent
     if isinstance(python, Interpreter):
@@ -70,7 +72,7 @@ def run_check(
         }
     run = _Run(loaded, progress, measure, None if deadline_s is None else started + deadline_s, status)
     with caught() as outcome:
-        unusable = preflight(modes, interpreters, loaded.app_dir)
+        unusable = preflight(modes, interpreters, loaded.app_dir, run.deadline)
         for number, mode in enumerate(modes, start=1):
             run.check_mode(mode, f"[{number}/{len(modes)}]", interpreters[mode.name], unusable.get(mode.name))
     results = run.results
