@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from checker.reports import console, rows, timeline
@@ -61,9 +62,15 @@ def failure_annotations(report: RunReport, config_file: str) -> list[str]:
 _MARKDOWN = str.maketrans({c: f"&#{ord(c)};" for c in "&\\`*_[]<|~"})
 
 
+# An @name in a comment's text notifies that user or team; GitHub skips mentions inside code, so the @ goes in
+# a <code> of its own: "@octocat" reads the same, and notifies no one (the job summary is the comment's text).
+_MENTION = re.compile(r"@(?=[A-Za-z0-9])")
+
+
 def _cell(text: str) -> str:
-    """Text for one table cell or a line of prose: one line, nothing Markdown or HTML would interpret."""
-    return printable(text).replace("\n", " ").translate(_MARKDOWN)
+    """Text for one table cell or a line of prose: one line, nothing Markdown or HTML would interpret, and no
+    @name that would notify anyone."""
+    return _MENTION.sub("<code>@</code>", printable(text).replace("\n", " ").translate(_MARKDOWN))
 
 
 def _block(text: str) -> list[str]:
