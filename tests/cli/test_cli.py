@@ -105,7 +105,8 @@ def test_an_app_that_raises_at_import_exits_3_showing_the_exception(write_config
     done = burstcheck("run", str(path))
     assert done.returncode == EXIT_COULD_NOT_RUN
     assert "RuntimeError: database URL is not configured" in done.stdout
-    assert "ERROR m GET /: mode 'm': the server exited with status 3" in done.stdout
+    said = "could not import the app 'broken:app': RuntimeError: database URL is not configured:"
+    assert f"ERROR m GET /: mode 'm': {said}" in done.stdout
 
 
 def test_unexpected_status_is_an_error_not_a_concurrency_verdict(write_config: WriteConfig) -> None:
