@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import os
 import select
+import stat
 import time
+import uuid
 from pathlib import Path
 
 READ_BYTES = 64 * 1024
@@ -34,3 +36,32 @@ def read_bounded(path: Path, limit: int, timeout_s: float | None = None) -> byte
         return bytes(data)
     finally:
         os.close(fd)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write `text` to `path` as a whole or not at all: to a new file beside it, then renamed over it, so that
+    a reader (or a full disk) never sees half a report. Paths that are not regular files (/dev/stdout, a FIFO)
+    are written in place: renaming over them would replace the device, not write to it."""
+    try:
+        existing: int | None = path.stat().st_mode  # through a symlink, to what it names
+    except FileNotFoundError:
+        existing = None
+    if existing is not None and not stat.S_ISREG(existing):
+        with path.open("w", encoding="utf-8") as out:
+            out.write(text)
+        return
+    target = path.resolve() if existing is not None and path.is_symlink() else path  # the file, not the link
+    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.tmp")
+    try:
+        # 0o666: the umask applies, as to any new file; a report replaced keeps the mode it had.
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        if existing is not None:
+            os.chmod(temporary, stat.S_IMODE(existing))
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise

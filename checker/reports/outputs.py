@@ -17,6 +17,7 @@ from checker import crash_log
 from checker.errors import EXIT_COULD_NOT_RUN, EXIT_OK
 from checker.reports import console, github, html_report, json_report, junit, pr_comment
 from checker.results import RunReport
+from checker.safe_files import write_atomically
 from checker.safe_text import printable
 
 
@@ -82,10 +83,15 @@ def finish(report: RunReport, targets: Targets) -> int:
 
 
 def _write(path: Path, what: str, text: str, mode: str) -> list[str]:
+    """Write a report whole (mode "w": to a temporary name, then renamed over the old one, so that a full disk
+    leaves the previous report, never half of this one), or append to a file the runner owns (mode "a")."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open(mode, encoding="utf-8") as out:
-            out.write(text)
+        if mode == "w":
+            write_atomically(path, text)
+        else:
+            with path.open(mode, encoding="utf-8") as out:
+                out.write(text)
     except (OSError, ValueError) as exc:
         return [f"cannot write the {what} to {path}: {exc}"]
     return []
