@@ -61,7 +61,7 @@ def write_all(report: RunReport, targets: Targets, environ: Mapping[str, str] = 
             _print(annotations, sys.stdout)
     markdown = rendered("job summary", lambda: github.summary_markdown(report)) or ""
     if targets.comment and markdown:
-        posted = pr_comment.post(markdown, environ)
+        posted = pr_comment.post(pr_comment.fitted(report, markdown, environ), environ)
         _print(f"burstcheck: {posted.message}", sys.stderr if not posted.ok else sys.stdout)
         if not posted.ok:
             markdown += f"\n> [!NOTE]\n> {posted.message}\n"
