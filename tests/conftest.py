@@ -17,6 +17,7 @@ from typing import Any
 import psutil
 import pytest
 
+from checker.run import process_path as process_paths
 from checker.run.process_path import TOKEN_VARIABLE
 
 TESTS = Path(__file__).resolve().parent
@@ -70,16 +71,12 @@ def still_running(pids: list[int], within_s: float) -> list[int]:
     return alive
 
 
-# The two ways burstcheck keeps a process tree together (checker/run/process_path.py): Linux's, and the portable
-# one macOS takes. Tests of processes run on both, so that the portable path is not a second-class guess.
-PROCESS_PATH_VARIABLE = "BURSTCHECK_PROCESS_PATH"
-PROCESS_PATHS = ("linux", "portable")
-
-
-@pytest.fixture(params=PROCESS_PATHS)
+@pytest.fixture(params=[process_paths.LINUX, process_paths.PORTABLE])
 def process_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run the test on each process path; children (a burstcheck run by the test) inherit the choice."""
-    monkeypatch.setenv(PROCESS_PATH_VARIABLE, request.param)
+    """Run the test on each way burstcheck keeps a process tree together (checker/run/process_path.py): Linux's,
+    and the portable one macOS takes, so that the latter is not a second-class guess. Children (a burstcheck
+    run by the test) inherit the choice."""
+    monkeypatch.setenv(process_paths.VARIABLE, request.param)
     return str(request.param)
 
 

@@ -21,6 +21,7 @@ import psutil
 import pytest
 
 from checker.errors import EXIT_CONFIG_ERROR, EXIT_COULD_NOT_RUN, EXIT_TERMINATED
+from checker.run.process_path import VARIABLE
 from checker.run.processes import managed_process
 from tests.conftest import APPS, REPO, burstcheck_argv, running, still_running
 from tests.faults.test_faults import assert_reported, cli
@@ -68,7 +69,7 @@ def test_the_interpreter_check_is_ended_with_burstcheck(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, signum: int, path: str
 ) -> None:
     """Item 1: the check of the app's interpreter runs below the guardian like every other child."""
-    monkeypatch.setenv("BURSTCHECK_PROCESS_PATH", path)
+    monkeypatch.setenv(VARIABLE, path)
     wrapper, pid_file = hanging_interpreter(tmp_path)
     config = tmp_path / "burstcheck.yaml"
     config.write_text((APP + f"python: {wrapper}\n" + THREADED).replace("APPS", str(APPS)))
@@ -162,6 +163,7 @@ STUBBORN = (
 # during that teardown.
 PARENT = """
 import subprocess, sys, threading, time
+from checker.run.process_path import VARIABLE
 from checker.run.processes import managed_process
 
 threading.Thread(target=time.sleep, args=(600,), daemon=True).start()
