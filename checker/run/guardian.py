@@ -30,7 +30,7 @@ import time
 from types import FrameType
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
+if TYPE_CHECKING or __name__ != "__main__":
     from checker.run import process_path
 else:  # run by its path, without burstcheck's package: its one sibling module, from its own folder
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))

@@ -24,7 +24,7 @@ from typing import IO, Any
 import psutil
 
 from checker.errors import RunError
-from checker.run import guardian, process_path
+from checker.run import process_path
 from checker.run.process_path import TOKEN_VARIABLE
 
 # Tokens of the processes this run has alive now: what is not ours is the rest of the machine.
@@ -33,7 +33,8 @@ _ACTIVE_TOKENS: set[str] = set()
 TERMINATE_GRACE_S = 5.0
 # The guardian's own bookkeeping on top of the grace it gives the tree, before burstcheck stops waiting.
 GUARDIAN_SLACK_S = 2.0
-GUARDIAN = Path(guardian.__file__).resolve()
+# Run by its path (never imported here): a script of the standard library only, beside this module.
+GUARDIAN = Path(__file__).resolve().with_name("guardian.py")
 # Signals whose death is a crash of the process itself, worth saying so.
 CRASH_SIGNALS = {signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT, signal.SIGILL, signal.SIGFPE}
 
