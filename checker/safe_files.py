@@ -21,10 +21,11 @@ def read_bounded(path: Path, limit: int, timeout_s: float | None = None) -> byte
     # Non-blocking: opening a FIFO would wait for a writer, and reading it for data, past any deadline.
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     try:
+        regular = stat.S_ISREG(os.fstat(fd).st_mode)  # a file on disk never keeps a read waiting
         data = bytearray()
         while len(data) < limit:
             wait_s = None if deadline is None else max(0.0, deadline - time.monotonic())
-            if not select.select([fd], [], [], wait_s)[0]:
+            if not regular and not select.select([fd], [], [], wait_s)[0]:
                 raise TimeoutError(f"nothing more to read from {path} within {timeout_s:g} s")
             try:
                 chunk = os.read(fd, min(READ_BYTES, limit - len(data)))

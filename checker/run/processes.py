@@ -89,8 +89,10 @@ def managed_process(
         yield proc
     finally:
         with _interrupts_deferred():
-            end_process_tree(proc, token)
-            os.close(held_end)  # after the tree has ended: a closed lifeline means "burstcheck died"
+            try:
+                end_process_tree(proc, token)
+            finally:
+                os.close(held_end)  # after the tree has ended: a closed lifeline means "burstcheck died"
         _ACTIVE_TOKENS.discard(token)
 
 
