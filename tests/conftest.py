@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -78,6 +79,28 @@ def process_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
     run by the test) inherit the choice."""
     monkeypatch.setenv(process_paths.VARIABLE, request.param)
     return str(request.param)
+
+
+@functools.cache
+def environments_readable() -> bool:
+    """Whether this system lets a process read another's environment (Linux does; macOS often does not for
+    signed interpreters): where it does not, a daemon that left the process group has nothing to be found by on
+    the portable path (docs/cli.md), and tests that count on its token are skipped."""
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(5)"], env={**os.environ, "PROBE": "1"})
+    try:
+        time.sleep(0.2)
+        with suppress(psutil.Error):
+            return psutil.Process(child.pid).environ().get("PROBE") == "1"
+        return False
+    finally:
+        child.kill()
+        child.wait()
+
+
+def skip_without_tokens(process_path: str) -> None:
+    """The portable path finds a daemon that left the process group by its token only."""
+    if process_path == process_paths.PORTABLE and not environments_readable():
+        pytest.skip("this system hides other processes' environments: a daemon outside the group has no token")
 
 
 @pytest.fixture(autouse=True)

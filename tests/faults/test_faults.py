@@ -23,7 +23,7 @@ from checker.errors import (
     EXIT_INTERRUPTED,
     EXIT_OK,
 )
-from tests.conftest import APPS, REPO, burstcheck_argv, measuring, still_running
+from tests.conftest import APPS, REPO, burstcheck_argv, measuring, skip_without_tokens, still_running
 from tests.integrations.test_action import parse_github_output
 
 pytestmark = pytest.mark.e2e  # runs the command line, boots hostile apps
@@ -257,6 +257,7 @@ def test_control_characters_cannot_break_junit_or_forge_log_lines(tmp_path: Path
 
 def test_a_daemon_with_an_empty_environment_does_not_survive_a_run(tmp_path: Path, process_path: str) -> None:
     """On the portable path the daemon keeps its environment: there, only its token can find it (docs/cli.md)."""
+    skip_without_tokens(process_path)
     pid_file = tmp_path / "daemons"
     keeps = "1" if process_path == "portable" else "0"
     config = HEAD.replace("hostile:app", "daemonizing:app")

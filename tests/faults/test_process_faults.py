@@ -23,7 +23,7 @@ import pytest
 from checker.errors import EXIT_CONFIG_ERROR, EXIT_COULD_NOT_RUN, EXIT_TERMINATED
 from checker.run.process_path import VARIABLE
 from checker.run.processes import managed_process
-from tests.conftest import APPS, REPO, burstcheck_argv, running, still_running
+from tests.conftest import APPS, REPO, burstcheck_argv, running, skip_without_tokens, still_running
 from tests.faults.test_faults import assert_reported, cli
 
 pytestmark = pytest.mark.e2e  # starts process trees and kills them
@@ -238,6 +238,7 @@ time.sleep(120)
 def test_an_app_that_kills_its_own_guardian_leaves_nothing(process_path: str) -> None:
     """Item 3, the hostile case: the tree is still ended, the daemon included. On the portable path the daemon
     keeps its environment: with neither a subreaper nor a token, nothing could find it (docs/cli.md)."""
+    skip_without_tokens(process_path)
     env_kind = "empty" if process_path == "linux" else "kept"
     daemon = 0
     try:

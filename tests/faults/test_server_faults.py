@@ -49,7 +49,8 @@ def test_an_app_that_fails_binding_its_own_port_shows_its_traceback_once(taken_p
     imports = tmp_path / "imports"
     message = boot_error("crashing:app", {"OWN_PORT": str(taken_port), "IMPORT_LOG": str(imports)})
     assert "no free port" not in message, message
-    assert message.startswith("mode 'm': could not import the app 'crashing:app': OSError: [Errno 98] Address already")
+    assert message.startswith("mode 'm': could not import the app 'crashing:app': OSError: [Errno"), message
+    assert "Address already in use" in message
     assert message.count("Traceback") == 1, message
     assert len(imports.read_text().split()) == 1  # booted once, not three times
 
@@ -77,6 +78,7 @@ def test_a_server_that_dies_while_measured_names_how(tmp_path: Path, path: str, 
     assert crashed["reason"].startswith(f"mode 'threaded': {said} while measuring GET {path}"), crashed["reason"]
 
 
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="looks for hidden files through /proc")
 def test_a_chatty_apps_output_is_kept_by_its_end_only() -> None:
     """Item 11: 20 MiB of log lines at import cost no disk and no memory; their end is still quoted."""
 

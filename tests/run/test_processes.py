@@ -14,7 +14,7 @@ import psutil
 import pytest
 
 from checker.run.processes import TERMINATE_GRACE_S, managed_process
-from tests.conftest import our_processes, running, still_running
+from tests.conftest import our_processes, running, skip_without_tokens, still_running
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("process_path")]  # real process trees, on both paths
 
@@ -46,6 +46,7 @@ def daemon_env(process_path: str) -> str:
 
 
 def test_group_session_and_emptied_environment_descendants_are_ended(process_path: str) -> None:
+    skip_without_tokens(process_path)
     argv = [sys.executable, "-c", ESCAPER, daemon_env(process_path)]
     with managed_process(argv, stdout=subprocess.PIPE) as proc:
         assert proc.stdout is not None
@@ -105,6 +106,7 @@ with managed_process([sys.executable, "-c", *sys.argv[1:]], stdout=subprocess.PI
 
 
 def test_nothing_survives_a_sigkilled_parent(process_path: str) -> None:
+    skip_without_tokens(process_path)
     parent = subprocess.Popen(
         [sys.executable, "-c", KILLED_PARENT, ESCAPER, daemon_env(process_path)],
         stdin=subprocess.PIPE,
