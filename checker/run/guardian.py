@@ -103,6 +103,8 @@ def _shield(path: process_path.ProcessPath, argv: list[str]) -> None:
 
 
 class Guardian:
+    """The guardian's state: its shield, what it has reaped (pid -> status), and whether burstcheck is gone."""
+
     def __init__(self, path: process_path.ProcessPath, grace_s: float, lifeline: int) -> None:
         self.path = path
         self.grace_s = grace_s
