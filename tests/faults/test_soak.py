@@ -19,8 +19,8 @@ assert _spec is not None and _spec.loader is not None
 soak = sys.modules["burstcheck_soak"] = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(soak)
 
-SHORT_RUNS = 5
-WARMUP_RUNS = 2
+SHORT_RUNS = 4
+WARMUP_RUNS = 1
 
 
 @pytest.mark.e2e
