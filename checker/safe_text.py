@@ -1,20 +1,24 @@
 """Text from outside (paths, server output, exception messages) made safe to print or embed: a control
-character must not forge a log line, break an XML report, or recolour a terminal."""
+character must not forge a log line, break an XML report, or recolour a terminal, and a bidirectional override
+must not reorder what a reader sees."""
 
 from __future__ import annotations
 
 import re
 
-# C0 and C1 control characters except tab and newline (a carriage return rewrites a log line too).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 and C1 control characters except tab and newline (a carriage return rewrites a log line too); the
+# bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069: "evil\u202etxt.exe" shows as
+# "evilexe.txt"); and what XML 1.0 cannot hold beyond those: surrogates (undecodable bytes) and U+FFFE/U+FFFF.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
 
 
 def _escape(match: re.Match[str]) -> str:
-    return repr(match.group())[1:-1]  # e.g. \r, \x1b
+    return repr(match.group())[1:-1]  # e.g. \r, \x1b, \u202e
 
 
 def printable(text: str) -> str:
-    """Control characters escaped as \\r, \\x1b...; newlines and tabs kept."""
+    """Control characters, bidirectional overrides and what XML cannot hold escaped as \\r, \\x1b, \\u202e...;
+    newlines and tabs kept."""
     return _CONTROL.sub(_escape, text)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -18,7 +19,8 @@ from typing import Any
 import psutil
 import pytest
 
-from checker.run.processes import TOKEN_VARIABLE
+from checker.run import process_path as process_paths
+from checker.run.process_path import TOKEN_VARIABLE
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
@@ -46,6 +48,15 @@ def our_processes() -> list[psutil.Process]:
     return found
 
 
+def measuring() -> bool:
+    """A burst client of this session runs: a server is up and being measured (past the interpreter check)."""
+    for process in our_processes():
+        with suppress(psutil.Error):
+            if "checker.run.burst_worker" in process.cmdline():
+                return True
+    return False
+
+
 def running(pid: int) -> bool:
     """Alive: not gone, and not a zombie (dead, waiting for its parent to collect it)."""
     try:
@@ -60,6 +71,37 @@ def still_running(pids: list[int], within_s: float) -> list[int]:
     while (alive := [p for p in pids if running(p)]) and time.monotonic() < deadline:
         time.sleep(0.05)
     return alive
+
+
+@pytest.fixture(params=[process_paths.LINUX, process_paths.PORTABLE])
+def process_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the test on each way burstcheck keeps a process tree together (checker/run/process_path.py): Linux's,
+    and the portable one macOS takes, so that the latter is not a second-class guess. Children (a burstcheck
+    run by the test) inherit the choice."""
+    monkeypatch.setenv(process_paths.VARIABLE, request.param)
+    return str(request.param)
+
+
+@functools.cache
+def environments_readable() -> bool:
+    """Whether this system lets a process read another's environment (Linux does; macOS often does not for
+    signed interpreters): where it does not, a daemon that left the process group has nothing to be found by on
+    the portable path (docs/cli.md), and tests that count on its token are skipped."""
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(5)"], env={**os.environ, "PROBE": "1"})
+    try:
+        time.sleep(0.2)
+        with suppress(psutil.Error):
+            return psutil.Process(child.pid).environ().get("PROBE") == "1"
+        return False
+    finally:
+        child.kill()
+        child.wait()
+
+
+def skip_without_tokens(process_path: str) -> None:
+    """The portable path finds a daemon that left the process group by its token only."""
+    if process_path == process_paths.PORTABLE and not environments_readable():
+        pytest.skip("this system hides other processes' environments: a daemon outside the group has no token")
 
 
 @pytest.fixture(autouse=True)

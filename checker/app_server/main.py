@@ -9,6 +9,7 @@ import json
 import os
 import sys
 import traceback
+from typing import Any
 
 from .asgi_timing import AsgiTimingMiddleware
 from .launchers import LAUNCHERS
@@ -25,7 +26,7 @@ from .spec import (
     ServerSpec,
     read_spec,
 )
-from .target import interface_of, load_app
+from .target import AppRaised, TargetNotFound, interface_of, load_app
 from .wsgi_timing import TimingMiddleware
 
 
@@ -36,16 +37,40 @@ def main(argv: list[str]) -> int:
     return serve(spec)
 
 
+# Frames of these are burstcheck's and the import machinery's, not the app's: a traceback starts after them.
+_NOT_THE_APPS = (os.path.dirname(os.path.abspath(__file__)) + os.sep, "<frozen importlib", importlib.__file__ or "")
+
+
+def _loaded(target: str, app_dir: str) -> Any:
+    """The app, or None after saying why not on stderr: one line (MESSAGE_PREFIX) naming what is missing, after
+    the app's own traceback where its code raised."""
+    try:
+        return load_app(target, app_dir)
+    except TargetNotFound as exc:
+        print(f"{MESSAGE_PREFIX}{exc}", file=sys.stderr)
+    except AppRaised as exc:
+        _print_app_traceback(exc.__cause__ or exc)
+        print(f"{MESSAGE_PREFIX}{exc}", file=sys.stderr)
+    return None
+
+
+def _print_app_traceback(exc: BaseException) -> None:
+    summary = traceback.TracebackException(type(exc), exc, exc.__traceback__)
+    frames = list(summary.stack)
+    while frames and frames[0].filename.startswith(_NOT_THE_APPS):
+        frames.pop(0)
+    summary.stack = traceback.StackSummary.from_list(frames)
+    print("".join(summary.format()), end="", file=sys.stderr)
+
+
 def inspect(spec: InspectSpec) -> int:
     """Say what the app is, its routes, and (with try_routes) how each answered. The answer goes to stdout,
     which the app's own prints are kept off (they go to stderr); the process then ends at once, so that a
     route left hanging in a thread cannot hold it."""
     answer = sys.stdout
     sys.stdout = sys.stderr
-    try:
-        app = load_app(spec.app, spec.app_dir)
-    except BaseException:
-        traceback.print_exc()
+    app = _loaded(spec.app, spec.app_dir)
+    if app is None:
         return EXIT_APP_IMPORT_FAILED
     interface = interface_of(app)
     routes = get_routes(app)
@@ -65,11 +90,8 @@ def serve(spec: ServerSpec) -> int:
     except ImportError:
         print(f"{MESSAGE_PREFIX}{spec.package} is not installed for {sys.executable}", file=sys.stderr)
         return EXIT_SERVER_MISSING
-    try:
-        app = load_app(spec.app, spec.app_dir)
-    except BaseException:
-        traceback.print_exc()
-        print(f"{MESSAGE_PREFIX}could not import the app {spec.app!r}", file=sys.stderr)
+    app = _loaded(spec.app, spec.app_dir)
+    if app is None:
         return EXIT_APP_IMPORT_FAILED
     interface = interface_of(app)
     if interface != spec.interface:

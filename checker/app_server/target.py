@@ -48,19 +48,64 @@ def parse_target(target: str) -> tuple[str, list[str], Call]:
     return module, names, (args, kwargs) if is_call else None
 
 
+class TargetNotFound(Exception):
+    """The module, attribute or factory the target names is not there, or the factory gave no app: the message
+    is the whole story (a traceback through burstcheck's code would say nothing more)."""
+
+
+class AppRaised(Exception):
+    """The app's own code raised, importing its module or in its factory: the cause's traceback is worth
+    showing, from the app's first frame."""
+
+
 def load_app(target: str, app_dir: str) -> Any:
-    """Import the app with `app_dir` first on sys.path; call the factory if the target is a call."""
+    """Import the app with `app_dir` first on sys.path; call the factory if the target is a call.
+
+    Raises TargetNotFound (one line naming what is missing) or AppRaised (from the app's own exception)."""
     module_name, names, call = parse_target(target)
     sys.path.insert(0, app_dir)
-    obj: Any = importlib.import_module(module_name)
-    for name in names:
+    try:
+        obj: Any = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name is None or not (module_name == exc.name or module_name.startswith(exc.name + ".")):
+            raise AppRaised(f"could not import the app {target!r}: {_said(exc)}") from exc  # the app's own import
+        raise TargetNotFound(
+            f"could not import the app {target!r}: no module named {exc.name!r} in {app_dir} or on the app's sys.path"
+        ) from None
+    except BaseException as exc:
+        raise AppRaised(f"could not import the app {target!r}: {_said(exc)}") from exc
+    for position, name in enumerate(names):
+        if not hasattr(obj, name):
+            owner = module_name if position == 0 else f"{module_name}:{'.'.join(names[:position])}"
+            kind = "module" if position == 0 else "object"
+            raise TargetNotFound(f"could not import the app {target!r}: {kind} {owner!r} has no attribute {name!r}")
         obj = getattr(obj, name)
     if call is not None:
+        factory = f"{module_name}:{'.'.join(names)}()"
+        if not callable(obj):
+            raise TargetNotFound(
+                f"could not import the app {target!r}: {factory[:-2]} is a {type(obj).__name__}, not a factory"
+            )
         args, kwargs = call
-        obj = obj(*args, **kwargs)
+        try:
+            obj = obj(*args, **kwargs)
+        except BaseException as exc:
+            raise AppRaised(f"the factory {factory} raised {_said(exc)}") from exc
+        if obj is None:
+            raise TargetNotFound(
+                f"could not import the app {target!r}: the factory {factory} returned None, not an app"
+                " (does it end with `return app`?)"
+            )
     if not callable(obj):
-        raise TypeError(f"{target} is a {type(obj).__name__}, not a WSGI or ASGI application")
+        raise TargetNotFound(
+            f"could not import the app {target!r}: it is a {type(obj).__name__}, not a WSGI or ASGI application"
+        )
     return obj
+
+
+def _said(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
 def is_asgi(app: Any) -> bool:

@@ -37,10 +37,15 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, _stop_early)
     signal.signal(signal.SIGTERM, _stop_early)
     from checker.cli.parser import parser
+    from checker.cli.usage import UsageError, report_usage_error
     from checker.endings import caught
     from checker.safe_text import printable
 
-    args = parser().parse_args(argv)
+    top = parser()
+    try:
+        args = top.parse_args(argv)
+    except UsageError as error:  # still writes the reports the command line asked for
+        return report_usage_error(sys.argv[1:] if argv is None else list(argv), top, error)
     previous = {signum: signal.signal(signum, _stop) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
         # The one error handler: a command that writes reports (run, demo, merge) catches its own ending

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from checker import __version__
 from checker.cli.commands.run import DEFAULT_DEADLINE_S, QUICK_CALIBRATION_REQUESTS
+from checker.cli.usage import Parser
 from checker.config import DEFAULT_BASELINE_TOLERANCE
 from checker.reports.outputs import Targets
 
@@ -36,9 +37,8 @@ def _seconds(text: str) -> float:
 
 
 def parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="burstcheck", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    """The command line's parser; its errors raise UsageError (checker.cli.usage) instead of exiting."""
+    parser = Parser(prog="burstcheck", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"burstcheck {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 

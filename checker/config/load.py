@@ -13,8 +13,9 @@ from pydantic import ValidationError
 from checker.config.interpreter import resolve
 from checker.config.model import Config
 from checker.config.servers import either, servers_of
-from checker.config.yaml_guard import YamlProblem, duplicate_keys, parse
-from checker.errors import ConfigError
+from checker.config.yaml_guard import MAX_CONFIG_BYTES, YamlProblem, duplicate_keys, parse
+from checker.errors import ConfigError, DeadlinePassed
+from checker.safe_files import read_bounded
 from checker.safe_text import one_line
 
 Loc = Sequence[str | int]
@@ -35,8 +36,10 @@ class LoadedConfig:
         return _locate(self.root, loc)[0]
 
 
-def load_config(path: Path) -> LoadedConfig:
-    root, data = _parse(path)
+def load_config(path: Path, timeout_s: float | None = None) -> LoadedConfig:
+    """The config at `path`, validated; ConfigError naming file, line and field. Reading it takes at most
+    `timeout_s` (what is left of the run's deadline): DeadlinePassed past it (a FIFO that nobody writes to)."""
+    root, data = _parse(path, timeout_s)
     problems = list(duplicate_keys(root))
     if not problems:
         try:
@@ -57,11 +60,16 @@ def resolve_app_dir(config: Config, config_path: Path) -> Path:
     return Path(os.path.abspath(base / config.app_dir)) if config.app_dir else base
 
 
-def _parse(path: Path) -> tuple[yaml.MappingNode, dict[str, object]]:
+def _parse(path: Path, timeout_s: float | None) -> tuple[yaml.MappingNode, dict[str, object]]:
     try:
-        text = path.read_text(encoding="utf-8")
+        # One byte past the limit is enough to know the file is over it (/dev/zero never ends).
+        data = read_bounded(path, MAX_CONFIG_BYTES + 1, timeout_s)
+        # As a text file is read: universal newlines.
+        text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
     except FileNotFoundError:
         raise ConfigError(one_line(f"config file not found: {path} (pass a path: burstcheck run CONFIG)")) from None
+    except TimeoutError:
+        raise DeadlinePassed(one_line(f"the run's deadline passed while reading the config {path}")) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(one_line(f"cannot read config file {path}: {exc}")) from None
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from checker.reports import console, rows, timeline
@@ -61,9 +62,15 @@ def failure_annotations(report: RunReport, config_file: str) -> list[str]:
 _MARKDOWN = str.maketrans({c: f"&#{ord(c)};" for c in "&\\`*_[]<|~"})
 
 
+# An @name in a comment's text notifies that user or team; GitHub skips mentions inside code, so the @ goes in
+# a <code> of its own: "@octocat" reads the same, and notifies no one (the job summary is the comment's text).
+_MENTION = re.compile(r"@(?=[A-Za-z0-9])")
+
+
 def _cell(text: str) -> str:
-    """Text for one table cell or a line of prose: one line, nothing Markdown or HTML would interpret."""
-    return printable(text).replace("\n", " ").translate(_MARKDOWN)
+    """Text for one table cell or a line of prose: one line, nothing Markdown or HTML would interpret, and no
+    @name that would notify anyone."""
+    return _MENTION.sub("<code>@</code>", printable(text).replace("\n", " ").translate(_MARKDOWN))
 
 
 def _block(text: str) -> list[str]:
@@ -107,7 +114,7 @@ def summary_markdown(report: RunReport) -> str:
     return "\n".join(out) + "\n"
 
 
-def _details(result: Result) -> list[str]:
+def _details(result: Result, *, with_timeline: bool = True) -> list[str]:
     """A collapsible block per result, open for those that did not pass: the reason in full (a server's
     output, a traceback's last lines), the diagnosis, and the burst's timeline as a Mermaid chart."""
     opened = " open" if result.verdict != "pass" else ""
@@ -115,10 +122,70 @@ def _details(result: Result) -> list[str]:
     out = [f"<details{opened}><summary>{summary}</summary>", "", *_block(result.reason)]
     if result.diagnosis:
         out += ["", f"**Why:** {_cell(result.diagnosis)}"]
-    picture = timeline.of_result(result)
+    picture = timeline.of_result(result) if with_timeline else None
     if picture is not None:
         out += ["", timeline.mermaid(picture)]
     return [*out, "", "</details>"]
+
+
+def shortened_summary(report: RunReport, max_chars: int, full_summary: str) -> str:
+    """The summary cut to `max_chars` for a place that holds no more (a pull-request comment): what did not
+    pass and what regressed first, each while it fits, the rest counted; `full_summary` says where the rest
+    is (a link to the job summary)."""
+    baseline = report.baseline
+    regressed = {c.key for c in baseline.regressions} if baseline is not None else set()
+    ordered = sorted(report.results, key=lambda r: VERDICT_ORDER[r.verdict])
+    important = [r for r in ordered if r.verdict != "pass" or r.key in regressed]
+    counts = report.counts
+    head = [
+        f"## burstcheck: {VERDICT_BADGE[report.verdict]}",
+        "",
+        f"{counts['fail']} missed, {counts['error']} could not be measured, {counts['pass']} met"
+        f" · config {_cell(report.config_path)} · {report.duration_s:.1f} s",
+        "",
+        f"**Shortened to fit a comment: every result ({len(report.results)}) is in {full_summary}.**",
+    ]
+    if report.ending != "complete":
+        problem = report.problem[:PROBLEM_SHOWN_CHARS]
+        head += ["", f"**The run ended early: {ENDING_TITLE[report.ending]}.**", "", *_block(problem)]
+    shown = rows.columns(SHOWN, baseline is not None, after="measured")
+    table = ["", "| " + " | ".join(c.header for c in shown) + " |", "| " + " | ".join("---" for _ in shown) + " |"]
+    others = len(report.results) - len(important)
+    tail = [f"{others} results passed and are not listed here." if others else ""]
+    # Room is kept for the lines that count what was left out.
+    budget = max_chars - _length(head) - _length(table) - _length(tail) - RESERVED_CHARS
+    listed = 0
+    for result in important:
+        cells = {**rows.cells(result, baseline), "verdict": VERDICT_BADGE[result.verdict]}
+        line = "| " + " | ".join(_cell(cells[c.key]) for c in shown) + " |"
+        if len(line) + 1 > budget:
+            break
+        table.append(line)
+        budget -= len(line) + 1
+        listed += 1
+    if listed < len(important):
+        table.append(f"\n…and {len(important) - listed} more that did not pass or regressed, in {full_summary}.")
+    details: list[str] = []
+    for result in important[:listed]:
+        block = ["", *_details(result)]
+        if _length(block) > budget:  # its timeline is the first thing to go
+            block = ["", *_details(result, with_timeline=False)]
+        if _length(block) > budget:
+            details.append(f"\nThe details of the others are in {full_summary}.")
+            break
+        details += block
+        budget -= _length(block)
+    return "\n".join([*head, *table, "", *tail, *details]).rstrip("\n") + "\n"
+
+
+# What the lines that count what was left out may take, on top of the budget of a shortened summary.
+RESERVED_CHARS = 500
+# A run's problem in a shortened summary: its first lines say what happened (a merge joins several).
+PROBLEM_SHOWN_CHARS = 2_000
+
+
+def _length(lines: list[str]) -> int:
+    return sum(len(line) + 1 for line in lines)
 
 
 def outputs(report: RunReport, json_path: str | None) -> dict[str, str]:

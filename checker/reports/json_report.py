@@ -13,6 +13,7 @@ from checker.analysis.baseline import Baseline
 from checker.analysis.figures import BurstFigures, summarize
 from checker.analysis.verdict import Judgement
 from checker.results import Attempt, Result, RunReport
+from checker.safe_files import read_bounded
 from checker.wire import Measurement, RequestTiming, ServerTiming
 
 # 2: the verdict uses `measured` (the allowed concurrency, or client C for command servers), no longer
@@ -24,6 +25,10 @@ from checker.wire import Measurement, RequestTiming, ServerTiming
 #    `parallelism` and `expected.min_parallelism`; requests carry `release_offset_s` and the server's
 #    `admitted_s`, `peers`, `peers_progressed`, process CPU and thread-pool figures.
 SCHEMA_VERSION = 4
+# A report of hundreds of results is a few megabytes: past this a file (/dev/zero) is not one, and is not read.
+MAX_REPORT_BYTES = 256 * 1024 * 1024
+# A report is a file on disk; a FIFO that nobody writes to must not hold a CI job for ever.
+READ_TIMEOUT_S = 60.0
 
 
 def _request(timing: RequestTiming, burst_start_s: float) -> dict[str, Any]:
@@ -130,9 +135,13 @@ def render(report: RunReport) -> dict[str, Any]:
 # --- reading a report back (burstcheck merge, --baseline, compare): the one reader of a JSON report ----------
 
 
-def read(path: Path) -> RunReport:
-    """The report in a file; ValueError (or OSError) saying why it cannot be read."""
-    return load(json.loads(path.read_text(encoding="utf-8")))
+def read(path: Path, timeout_s: float | None = READ_TIMEOUT_S) -> RunReport:
+    """The report in a file; ValueError (or OSError: TimeoutError for a FIFO that nobody writes to) saying why
+    it cannot be read."""
+    data = read_bounded(path, MAX_REPORT_BYTES + 1, READ_TIMEOUT_S if timeout_s is None else timeout_s)
+    if len(data) > MAX_REPORT_BYTES:
+        raise ValueError(f"it is larger than {MAX_REPORT_BYTES} bytes: not a burstcheck JSON report")
+    return load(json.loads(data.decode("utf-8")))
 
 
 def load(data: dict[str, Any]) -> RunReport:

@@ -17,6 +17,7 @@ from checker import crash_log
 from checker.errors import EXIT_COULD_NOT_RUN, EXIT_OK
 from checker.reports import console, github, html_report, json_report, junit, pr_comment
 from checker.results import RunReport
+from checker.safe_files import write_atomically
 from checker.safe_text import printable
 
 
@@ -60,7 +61,7 @@ def write_all(report: RunReport, targets: Targets, environ: Mapping[str, str] = 
             _print(annotations, sys.stdout)
     markdown = rendered("job summary", lambda: github.summary_markdown(report)) or ""
     if targets.comment and markdown:
-        posted = pr_comment.post(markdown, environ)
+        posted = pr_comment.post(pr_comment.fitted(report, markdown, environ), environ)
         _print(f"burstcheck: {posted.message}", sys.stderr if not posted.ok else sys.stdout)
         if not posted.ok:
             markdown += f"\n> [!NOTE]\n> {posted.message}\n"
@@ -82,10 +83,15 @@ def finish(report: RunReport, targets: Targets) -> int:
 
 
 def _write(path: Path, what: str, text: str, mode: str) -> list[str]:
+    """Write a report whole (mode "w": to a temporary name, then renamed over the old one, so that a full disk
+    leaves the previous report, never half of this one), or append to a file the runner owns (mode "a")."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open(mode, encoding="utf-8") as out:
-            out.write(text)
+        if mode == "w":
+            write_atomically(path, text)
+        else:
+            with path.open(mode, encoding="utf-8") as out:
+                out.write(text)
     except (OSError, ValueError) as exc:
         return [f"cannot write the {what} to {path}: {exc}"]
     return []

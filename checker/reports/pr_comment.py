@@ -11,6 +11,13 @@ from typing import Any
 
 import requests
 
+from checker.reports import github
+from checker.results import RunReport
+
+# GitHub refuses a longer body with HTTP 422 ("body is too long (maximum is 65536 characters)").
+MAX_BODY_CHARS = 65_536
+# GitHub may count some characters (outside the Basic Multilingual Plane) differently: stay this far below.
+MARGIN_CHARS = 1_000
 MARKER = "<!-- burstcheck: pull-request comment -->"
 API_TIMEOUT_S = 30
 PER_PAGE = 100
@@ -26,6 +33,24 @@ class Posted:
 
 def body(summary_markdown: str) -> str:
     return f"{MARKER}\n{summary_markdown}"
+
+
+def fitted(report: RunReport, summary_markdown: str, environ: Mapping[str, str]) -> str:
+    """The comment's markdown: the job summary when it fits GitHub's limit, else the summary shortened to what
+    did not pass and what regressed, with a link to the job summary, which has everything."""
+    limit = MAX_BODY_CHARS - MARGIN_CHARS - len(body(""))
+    if len(summary_markdown) <= limit:
+        return summary_markdown
+    return github.shortened_summary(report, limit, _job_summary_link(environ))
+
+
+def _job_summary_link(environ: Mapping[str, str]) -> str:
+    """Where the run's job summary is: its workflow run's page."""
+    server = environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
+    repository, run_id = environ.get("GITHUB_REPOSITORY", ""), environ.get("GITHUB_RUN_ID", "")
+    if not repository or not run_id:
+        return "the job summary of this run"
+    return f"[the job summary]({server}/{repository}/actions/runs/{run_id})"
 
 
 def post(summary_markdown: str, environ: Mapping[str, str], session: requests.Session | None = None) -> Posted:

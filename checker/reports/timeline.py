@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from html import escape
 
 from checker.results import Result
+from checker.safe_text import one_line
 from checker.wire import RequestTiming
 
 TEXT_WIDTH = 60  # columns of the text timeline's time axis
@@ -151,8 +152,9 @@ def _ms_int(seconds: float) -> int:
 
 
 def _mermaid_text(value: str) -> str:
-    """Mermaid reads ':' and '#' and ';' as syntax in titles; keep the words."""
-    return value.replace(":", " -").replace("#", "").replace(";", ",").replace("\n", " ")
+    """Mermaid reads ':' and '#' and ';' as syntax in titles; keep the words (control characters and
+    bidirectional overrides escaped)."""
+    return one_line(value).replace(":", " -").replace("#", "").replace(";", ",")
 
 
 # --- SVG (HTML report) --------------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import psutil
 
-from checker.run.processes import TOKEN_VARIABLE, active_tokens
+from checker.run.process_path import TOKEN_VARIABLE
+from checker.run.processes import active_tokens
 
 ProcessKey = tuple[int, float]  # pid and creation time: a pid can be reused
 

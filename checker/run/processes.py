@@ -1,22 +1,22 @@
 """Every child process burstcheck starts goes through here, so that none outlives its context.
 
 Each child runs under a guardian (checker/run/guardian.py) in its own session, and carries a unique token in its
-environment. The guardian is a child subreaper: every descendant, a daemon that started a new session with
-an empty environment included, stays below it, and it ends them all when asked (SIGTERM), when the child
-exits, and when burstcheck dies however it dies (the kernel's parent-death signal, SIGKILL included).
-Teardown asks the guardian, then falls back to the process group and the token. It is not cut short by a
-second Ctrl-C.
+environment. The guardian holds the read end of a lifeline, a pipe whose write end only this process holds: it
+closes when burstcheck dies, however it dies (SIGKILL included, whichever thread started the child), and the
+guardian then ends the tree. How the guardian finds its tree is the process path's (checker/run/process_path.py):
+on Linux a child subreaper keeps every descendant below it, a daemon with an empty environment in a new session
+included; elsewhere the process group, parentage and the token. Teardown asks the guardian, then falls back to
+the process group and the token. It is not cut short by a second Ctrl-C.
 """
 
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
 import subprocess
 import sys
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any
@@ -24,17 +24,26 @@ from typing import IO, Any
 import psutil
 
 from checker.errors import RunError
-from checker.run import guardian
+from checker.run import process_path
+from checker.run.process_path import TOKEN_VARIABLE
 
-# Environment variable that marks every process started for burstcheck, and its descendants.
-TOKEN_VARIABLE = "BURSTCHECK_PROCESS_TOKEN"
 # Tokens of the processes this run has alive now: what is not ours is the rest of the machine.
 _ACTIVE_TOKENS: set[str] = set()
 # A server gets this long to exit on SIGTERM (gunicorn's graceful shutdown needs a moment) before SIGKILL.
 TERMINATE_GRACE_S = 5.0
 # The guardian's own bookkeeping on top of the grace it gives the tree, before burstcheck stops waiting.
 GUARDIAN_SLACK_S = 2.0
-GUARDIAN = Path(guardian.__file__).resolve()
+# Run by its path (never imported here): a script of the standard library only, beside this module.
+GUARDIAN = Path(__file__).resolve().with_name("guardian.py")
+# Signals whose death is a crash of the process itself, worth saying so.
+CRASH_SIGNALS = {signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT, signal.SIGILL, signal.SIGFPE}
+
+
+def guardian_argv(argv: Sequence[str], lifeline: int) -> list[str]:
+    """The guardian's command line: isolated (-I), and without site-packages where its path needs none."""
+    path = process_path.choose()
+    flags = ["-I"] if process_path.load(path).needs_site_packages else ["-I", "-S"]
+    return [sys.executable, *flags, str(GUARDIAN), path, f"{TERMINATE_GRACE_S:g}", str(lifeline), *argv]
 
 
 @contextmanager
@@ -55,51 +64,41 @@ def managed_process(
     token = uuid.uuid4().hex
     child_env = dict(os.environ if env is None else env)
     child_env[TOKEN_VARIABLE] = token
-    guarded = [sys.executable, "-I", "-S", str(GUARDIAN), f"{TERMINATE_GRACE_S:g}", *argv]
+    # The lifeline: the guardian reads one end; the other, which no other process inherits, closes when
+    # burstcheck dies, however it dies.
+    lifeline, held_end = os.pipe()
     try:
         proc = subprocess.Popen(
-            guarded,
+            guardian_argv(argv, lifeline),
             env=child_env,
             stdin=stdin,
             stdout=stdout,
             stderr=stderr,
             cwd=cwd,
             start_new_session=True,
-            preexec_fn=_die_with_parent(),
+            pass_fds=(lifeline,),
         )
     except OSError as exc:  # the folder to run in is gone or unreadable
+        os.close(held_end)
         raise RunError(f"cannot start {argv[0]!r} in {cwd or os.getcwd()}: {exc.strerror or exc}") from None
+    finally:
+        os.close(lifeline)
     if measured:
         _ACTIVE_TOKENS.add(token)
     try:
         yield proc
     finally:
         with _interrupts_deferred():
-            end_process_tree(proc, token)
+            try:
+                end_process_tree(proc, token)
+            finally:
+                os.close(held_end)  # after the tree has ended: a closed lifeline means "burstcheck died"
         _ACTIVE_TOKENS.discard(token)
 
 
 def active_tokens() -> frozenset[str]:
     """Tokens of the processes this run has started and not yet ended."""
     return frozenset(_ACTIVE_TOKENS)
-
-
-PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
-
-
-def _die_with_parent() -> Callable[[], None] | None:
-    """A pre-exec hook asking Linux to SIGTERM the child when burstcheck dies, however it dies."""
-    if not sys.platform.startswith("linux"):
-        return None
-    parent = os.getpid()
-    libc = ctypes.CDLL(None, use_errno=True)
-
-    def hook() -> None:
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-        if os.getppid() != parent:  # burstcheck died before the request took effect
-            os._exit(1)
-
-    return hook
 
 
 @contextmanager
@@ -137,6 +136,17 @@ def end_process_tree(proc: subprocess.Popen[bytes], token: str, grace_s: float =
     for stream in (proc.stdin, proc.stdout, proc.stderr):
         if stream is not None:
             stream.close()
+
+
+def describe_exit(returncode: int) -> str:
+    """How a process ended, in words: "exited with status 3", "was killed by SIGSEGV (it crashed)"."""
+    if returncode >= 0:
+        return f"exited with status {returncode}"
+    try:
+        signum = signal.Signals(-returncode)
+    except ValueError:
+        return f"was killed by signal {-returncode}"
+    return f"was killed by {signum.name}" + (" (it crashed)" if signum in CRASH_SIGNALS else "")
 
 
 def _signal_group(pgid: int, signum: int) -> None:

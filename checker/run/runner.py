@@ -18,12 +18,16 @@ from checker.errors import ConfigError, DeadlinePassed, RunError
 from checker.results import Attempt, Result, RunReport
 from checker.run.burst_client import measure
 from checker.run.preflight import preflight
+from checker.run.processes import describe_exit
 from checker.run.server import RunningServer, running_server
 from checker.safe_text import one_line
 from checker.wire import Measurement
 
 # A missed expectation is measured once more before it fails the build: shared CI machines are noisy.
 MEASUREMENTS_BEFORE_FAILING = 2
+# Requests that failed may mean the server died: this long for its exit to show (a guardian ends the rest of
+# its tree first), so that the message names the death ("killed by SIGSEGV"), not "Connection refused".
+SERVER_EXIT_WAIT_S = 1.0
 
 Progress = Callable[[str], None]
 # Calibrates and bursts one endpoint on a running server: the real one by default, hand-made in unit tests.
@@ -56,11 +60,13 @@ def run_check(
     python: str | Interpreter | None = None,
     deadline_s: float | None = None,
     status: Status = lambda text: None,
+    started: float | None = None,
 ) -> RunReport:
     """Check `modes`; `python` (--python, or an interpreter chosen by the caller) overrides the app's
-    interpreter for every mode. The run stops at `deadline_s` (seconds from now), on Ctrl-C or SIGTERM, or on
-    an internal error, and still returns a report: what was measured, and every other result as not measured."""
-    started = time.monotonic()
+    interpreter for every mode. The run stops at `deadline_s` (seconds from `started`, a time.monotonic() that
+    defaults to now: the command started its clock before it read the config), on Ctrl-C or SIGTERM, or on an
+    internal error, and still returns a report: what was measured, and every other result as not measured."""
+    started = time.monotonic() if started is None else started
     config = loaded.config
     config_dir = loaded.path.resolve().parent
     if isinstance(python, Interpreter):
@@ -71,7 +77,7 @@ def run_check(
         }
     run = _Run(loaded, progress, measure, None if deadline_s is None else started + deadline_s, status)
     with caught() as outcome:
-        unusable = preflight(modes, interpreters, loaded.app_dir)
+        unusable = preflight(modes, interpreters, loaded.app_dir, run.deadline)
         for number, mode in enumerate(modes, start=1):
             run.check_mode(mode, f"[{number}/{len(modes)}]", interpreters[mode.name], unusable.get(mode.name))
     results = run.results
@@ -159,16 +165,17 @@ class _Run:
 
     def check_endpoint(self, mode: AnyMode, endpoint: Endpoint, server: RunningServer) -> Result:
         """One endpoint's result. A failure that is the endpoint's own (a hanging handler, the client
-        failing on its answers) is its result; a server that exited ends the mode."""
+        failing on its answers) is its result; a server that exited ends the mode, saying how it ended."""
         try:
-            return _check_endpoint(self.loaded, mode, endpoint, server, self._measure)
+            result = _check_endpoint(self.loaded, mode, endpoint, server, self._measure)
         except DeadlinePassed:
             raise
         except RunError as exc:
-            status = server.exit_status()
-            if status is not None:
-                raise RunError(f"mode {mode.name!r}: the server exited with status {status} while measuring") from exc
+            _raise_if_exited(mode, endpoint, server, server.exit_status())
             return _unmeasured(self.loaded, mode, endpoint, str(exc))
+        if result.verdict == "error":  # its requests failed: a server that died says so
+            _raise_if_exited(mode, endpoint, server, server.wait_for_exit(SERVER_EXIT_WAIT_S))
+        return result
 
     def _measure(self, base_url: str, endpoint: Endpoint, burst: Burst) -> tuple[Measurement, int]:
         """The run's measure: with what is left of the deadline when it starts, and the live status."""
@@ -179,6 +186,14 @@ class _Run:
         measurement, rss_kib = self.measure(base_url, endpoint, burst, self.budget_s(), status, self.warm_up)
         self.peak_rss_kib = max(self.peak_rss_kib, rss_kib)
         return measurement, rss_kib
+
+
+def _raise_if_exited(mode: AnyMode, endpoint: Endpoint, server: RunningServer, status: int | None) -> None:
+    if status is not None:
+        raise RunError(
+            f"mode {mode.name!r}: the server {describe_exit(status)} while measuring {endpoint.label};"
+            f" its last output:\n{server.last_output()}"
+        )
 
 
 def _control(loaded: LoadedConfig, mode: AnyMode, server: RunningServer, measure: BoundMeasure) -> Measurement | None:

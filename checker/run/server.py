@@ -7,13 +7,11 @@ import os
 import re
 import socket
 import subprocess
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 import requests
 
@@ -23,10 +21,12 @@ from checker.config import AnyMode, CommandMode, Endpoint, fill_command
 from checker.config.interpreter import Interpreter, own
 from checker.config.servers import Interface, either, servers_of
 from checker.errors import RunError
+from checker.run.output_tail import OutputTail
 from checker.run.preflight import missing_server_message
-from checker.run.processes import managed_process
+from checker.run.processes import describe_exit, managed_process
 from checker.safe_text import quoted_tail
 from checker.wire import (
+    EXIT_APP_IMPORT_FAILED,
     EXIT_SERVER_MISSING,
     EXIT_WRONG_INTERFACE,
     MESSAGE_PREFIX,
@@ -56,10 +56,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def port_taken(port: int) -> bool:
+    """Whether something else listens on `port` now: the server's "address already in use" was about the port
+    burstcheck chose (worth another), not one the app binds itself (the app's own error, shown as it is)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(FIRST_PROBE_TIMEOUT_S)
+        return sock.connect_ex((HOST, port)) == 0
+
+
 @dataclass(frozen=True)
 class RunningServer:
     base_url: str
     process: subprocess.Popen[bytes]
+    output: OutputTail
 
     @property
     def pid(self) -> int:
@@ -68,6 +77,17 @@ class RunningServer:
     def exit_status(self) -> int | None:
         """None while the server runs; its exit status once it has exited."""
         return self.process.poll()
+
+    def wait_for_exit(self, timeout_s: float) -> int | None:
+        """Its exit status, should it exit within `timeout_s`; None if it is still running."""
+        try:
+            return self.process.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def last_output(self) -> str:
+        """The end of what the server printed, quoted, for a message."""
+        return quoted_tail(self.output.text(finished=self.exit_status() is not None), STDERR_TAIL_LINES, "no output")
 
 
 @contextmanager
@@ -107,33 +127,57 @@ def running_server(
             )
             argv = [interpreter.path, str(ENTRY), write_spec(spec)]
         with (
-            tempfile.TemporaryFile() as log,
-            managed_process(argv, env=server_env, stdout=log, stderr=subprocess.STDOUT, cwd=str(app_dir)) as proc,
+            OutputTail() as output,
+            managed_process(
+                argv, env=server_env, stdout=output.write_fd, stderr=subprocess.STDOUT, cwd=str(app_dir)
+            ) as proc,
         ):
+            output.started()
             base_url = f"http://{HOST}:{port}"
+            server = RunningServer(base_url=base_url, process=proc, output=output)
             if _wait_ready(proc, base_url, probe, boot_timeout_s):
-                yield RunningServer(base_url=base_url, process=proc)
+                yield server
                 return
-            tail = _tail(log)
-            if proc.poll() is not None and PORT_IN_USE.search(tail):
+            tail = server.last_output()
+            if proc.poll() is not None and PORT_IN_USE.search(tail) and port_taken(port):
                 continue
-            if proc.returncode == EXIT_WRONG_INTERFACE and mode.interface is not None:
-                said = [line for line in tail.splitlines() if MESSAGE_PREFIX in line]
-                other: Interface = "asgi" if mode.interface == "wsgi" else "wsgi"
-                raise RunError(
-                    f"mode {mode.name!r}: "
-                    + (said[-1].split(MESSAGE_PREFIX, 1)[1] if said else tail)
-                    + f": choose {either(servers_of(other))} for it"
-                )
-            if proc.returncode == EXIT_SERVER_MISSING and mode.package is not None:
-                raise RunError(f"mode {mode.name!r}: {missing_server_message(interpreter, mode.package, app_dir)}")
-            if proc.poll() is None:
-                raise RunError(
-                    f"mode {mode.name!r}: the server did not answer {probe.label} within {boot_timeout_s:g} s"
-                    f" (raise boot_timeout if it is slow to start); its last output:\n{tail}"
-                )
-            raise RunError(f"mode {mode.name!r}: the server exited with status {proc.returncode}:\n{tail}")
+            raise RunError(_boot_failure(mode, server, tail, probe, boot_timeout_s, interpreter, app_dir))
     raise RunError(f"mode {mode.name!r}: no free port after {PORT_ATTEMPTS} attempts")
+
+
+def _boot_failure(
+    mode: AnyMode,
+    server: RunningServer,
+    tail: str,
+    probe: Endpoint,
+    boot_timeout_s: float,
+    interpreter: Interpreter,
+    app_dir: Path,
+) -> str:
+    """Why a server never answered, in the user's words: the entry's own message where it left one."""
+    returncode = server.exit_status()
+    said = _entry_message(tail)
+    if returncode == EXIT_WRONG_INTERFACE and mode.interface is not None:
+        other: Interface = "asgi" if mode.interface == "wsgi" else "wsgi"
+        return f"mode {mode.name!r}: {said or tail}: choose {either(servers_of(other))} for it"
+    if returncode == EXIT_SERVER_MISSING and mode.package is not None:
+        return f"mode {mode.name!r}: {missing_server_message(interpreter, mode.package, app_dir)}"
+    if returncode == EXIT_APP_IMPORT_FAILED and said is not None:
+        # One line says it all, unless the app's own code raised: then its traceback (the lines before) helps.
+        before = [line for line in tail.splitlines() if MESSAGE_PREFIX not in line]
+        return f"mode {mode.name!r}: {said}" + (":\n" + "\n".join(before) if before else "")
+    if returncode is None:
+        return (
+            f"mode {mode.name!r}: the server did not answer {probe.label} within {boot_timeout_s:g} s"
+            f" (raise boot_timeout if it is slow to start); its last output:\n{tail}"
+        )
+    return f"mode {mode.name!r}: the server {describe_exit(returncode)}:\n{tail}"
+
+
+def _entry_message(tail: str) -> str | None:
+    """The last line the server entry wrote for burstcheck (after MESSAGE_PREFIX), if any."""
+    said = [line for line in tail.splitlines() if MESSAGE_PREFIX in line]
+    return said[-1].split(MESSAGE_PREFIX, 1)[1] if said else None
 
 
 def _wait_ready(proc: subprocess.Popen[bytes], base_url: str, probe: Endpoint, timeout_s: float) -> bool:
@@ -167,11 +211,6 @@ def _wait_ready(proc: subprocess.Popen[bytes], base_url: str, probe: Endpoint, t
     return False
 
 
-def _tail(log: IO[bytes]) -> str:
-    log.seek(0)
-    return quoted_tail(log.read(), STDERR_TAIL_LINES, "no output")
-
-
 # Importing the app (a Django project sets itself up) and, for init, trying its routes, which the app's process
 # bounds itself (route_trials.TOTAL_BUDGET_S, and the lifespan's startup and shutdown).
 IMPORT_TIMEOUT_S = 60.0
@@ -184,16 +223,22 @@ def inspect_app(app: str, app_dir: Path, interpreter: Interpreter, *, try_routes
     spec = InspectSpec(app=app, app_dir=str(app_dir), try_routes=try_routes)
     argv = [interpreter.path, str(ENTRY), write_spec(spec)]
     with (
-        tempfile.TemporaryFile() as log,
-        managed_process(argv, stdout=subprocess.PIPE, stderr=log, cwd=str(app_dir)) as proc,
+        OutputTail() as output,
+        managed_process(argv, stdout=subprocess.PIPE, stderr=output.write_fd, cwd=str(app_dir)) as proc,
     ):
+        output.started()
         try:
             out, _ = proc.communicate(timeout=INSPECT_TIMEOUT_S)
         except subprocess.TimeoutExpired:
             raise RunError(f"importing {app} and trying its routes took longer than {INSPECT_TIMEOUT_S:g} s") from None
         if proc.returncode != 0:
+            tail = quoted_tail(output.text(finished=True), STDERR_TAIL_LINES, "no output")
+            said = _entry_message(tail)
+            before = [line for line in tail.splitlines() if MESSAGE_PREFIX not in line]
+            if said is not None:
+                raise RunError(f"{said} (with {interpreter.path})" + (":\n" + "\n".join(before) if before else ""))
             raise RunError(
-                f"could not import the app {app!r} from {app_dir} with {interpreter.describe()}:\n{_tail(log)}\n"
+                f"could not import the app {app!r} from {app_dir} with {interpreter.describe()}:\n{tail}\n"
                 "Is the app importable from that folder, and does that interpreter have the app's packages?"
                 " Name the interpreter with --python, or run from the app's folder."
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -32,7 +33,9 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_the_command_line_wins(project: Path) -> None:
     chosen = choose(cli=sys.executable, mode="envs/api/bin/python", config="x", config_dir=project)
-    assert chosen == Interpreter(sys.executable, "--python")
+    # A path is made absolute and normalized, never resolved (a venv's python is a symlink that must stay one);
+    # sys.executable need not be normalized (pytest started as ../.venv/bin/python from tests/).
+    assert chosen == Interpreter(os.path.normpath(Path.cwd() / sys.executable), "--python")
 
 
 def test_a_modes_python_beats_the_configs_and_is_relative_to_the_config(project: Path) -> None:
@@ -95,14 +98,14 @@ def test_the_probe_reports_version_and_missing_packages(tmp_path: Path) -> None:
 
 
 def test_an_interpreter_older_than_3_9_is_refused_by_name(tmp_path: Path) -> None:
-    old = executable(tmp_path / "py38", """echo '{"version": [3, 8], "missing": []}'""")
+    old = executable(tmp_path / "py38", """echo 'burstcheck-probe: {"version": [3, 8], "missing": []}'""")
     with pytest.raises(RunError, match=r"is Python 3\.8; burstcheck serves apps on Python 3\.9 or newer"):
         probe(Interpreter(str(old), "python: in the config"), [], tmp_path)
 
 
 def test_an_interpreter_that_fails_to_start_says_so(tmp_path: Path) -> None:
     broken = executable(tmp_path / "broken", "echo 'bad interpreter' >&2; exit 1")
-    with pytest.raises(RunError, match="failed to start: bad interpreter"):
+    with pytest.raises(RunError, match=r"exited with status 1 before it answered .*\n    \| bad interpreter"):
         probe(Interpreter(str(broken), "--python"), [], tmp_path)
 
 

@@ -23,7 +23,7 @@ from checker.errors import (
     EXIT_INTERRUPTED,
     EXIT_OK,
 )
-from tests.conftest import APPS, REPO, burstcheck_argv, our_processes, still_running
+from tests.conftest import APPS, REPO, burstcheck_argv, measuring, skip_without_tokens, still_running
 from tests.integrations.test_action import parse_github_output
 
 pytestmark = pytest.mark.e2e  # runs the command line, boots hostile apps
@@ -255,16 +255,20 @@ def test_control_characters_cannot_break_junit_or_forge_log_lines(tmp_path: Path
     assert not any(line.lstrip().startswith("::error::forged") for line in outcome.stdout.splitlines())
 
 
-def test_a_daemon_with_an_empty_environment_does_not_survive_a_run(tmp_path: Path) -> None:
+def test_a_daemon_with_an_empty_environment_does_not_survive_a_run(tmp_path: Path, process_path: str) -> None:
+    """On the portable path the daemon keeps its environment: there, only its token can find it (docs/cli.md)."""
+    skip_without_tokens(process_path)
     pid_file = tmp_path / "daemons"
-    config = HEAD.replace("hostile:app", "daemonizing:app") + f"env: {{DAEMON_PID_FILE: '{pid_file}'}}\n"
+    keeps = "1" if process_path == "portable" else "0"
+    config = HEAD.replace("hostile:app", "daemonizing:app")
+    config += f"env: {{DAEMON_PID_FILE: '{pid_file}', DAEMON_KEEPS_ENV: '{keeps}'}}\n"
     outcome = cli(tmp_path, config + "endpoints: [{path: '/?seconds=0.05'}]\n" + THREADED)
     assert outcome.returncode == EXIT_OK, outcome.stdout
     daemons = [int(pid) for pid in pid_file.read_text().split()]
     assert daemons and not still_running(daemons, 0.5)
 
 
-def test_a_storm_of_ctrl_c_ends_as_interrupted_with_reports(tmp_path: Path) -> None:
+def test_a_storm_of_ctrl_c_ends_as_interrupted_with_reports(tmp_path: Path, process_path: str) -> None:
     config = HEAD.replace("hostile:app", "stubborn:app").replace("repeats: 1", "repeats: 5")
     config += "endpoints: [{path: '/?seconds=1'}]\n" + THREADED.replace("concurrent", "serialized")
     (tmp_path / "burstcheck.yaml").write_text(config.replace("APPS", str(APPS)))
@@ -273,7 +277,7 @@ def test_a_storm_of_ctrl_c_ends_as_interrupted_with_reports(tmp_path: Path) -> N
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
     try:
         deadline = time.monotonic() + 30
-        while len(our_processes()) < 2 and time.monotonic() < deadline:
+        while not measuring() and time.monotonic() < deadline:
             time.sleep(0.05)
         for _ in range(4):  # within 100 ms, while the server that ignores SIGTERM is being measured
             proc.send_signal(signal.SIGINT)

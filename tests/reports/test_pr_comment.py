@@ -18,6 +18,8 @@ from checker.reports import github, pr_comment
 from tests.reports.test_reports import report
 
 REPOSITORY = "acme/shop"
+# GitHub refuses a longer comment body with HTTP 422 ("body is too long (maximum is 65536 characters)").
+GITHUB_MAX_BODY_CHARS = 65_536
 
 
 class FakeGitHub(ThreadingHTTPServer):
@@ -59,8 +61,17 @@ class Handler(BaseHTTPRequestHandler):
         page, per_page = int(query["page"][0]), int(query["per_page"][0])
         self._answer(200, self.server.comments[(page - 1) * per_page : page * per_page])
 
+    def _too_long(self, body: dict[str, Any] | None) -> bool:
+        if body is None or len(body["body"]) <= GITHUB_MAX_BODY_CHARS:
+            return False
+        error = {"resource": "IssueComment", "code": "custom", "field": "body", "message": "body is too long"}
+        self._answer(422, {"message": "Validation Failed", "errors": [error]})
+        return True
+
     def do_POST(self) -> None:
         body = self._record()
+        if self._too_long(body):
+            return None
         if self.server.refuse_writes:
             return self._answer(self.server.refuse_writes, {"message": "Resource not accessible by integration"})
         comment = {"id": 1000 + len(self.server.comments), "body": body["body"] if body else ""}
@@ -69,6 +80,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_PATCH(self) -> None:
         body = self._record()
+        if self._too_long(body):
+            return None
         if self.server.refuse_writes:
             return self._answer(self.server.refuse_writes, {"message": "Resource not accessible by integration"})
         comment_id = int(self.path.rsplit("/", 1)[1])

@@ -87,7 +87,7 @@ def test_a_failing_control_path_is_a_run_error_with_the_count_and_first_error(wr
     fine = RequestTiming(sent_s=1.0, done_s=1.01, status=200, error=None)
     control = Measurement(calibration=(fine, fine), bursts=((fine, refused, fine),))
     measure, asked = scripted(control)
-    server = RunningServer("http://127.0.0.1:1", None)  # type: ignore[arg-type]
+    server = RunningServer("http://127.0.0.1:1", None, None)  # type: ignore[arg-type]
     with pytest.raises(RunError) as caught:
         _control(loaded, loaded.config.modes[0], server, lambda url, e, b: measure(url, e, b, None, print))
     assert asked == ["/healthz"]
@@ -133,7 +133,7 @@ def test_a_server_that_dies_part_way_ends_its_mode_and_the_next_mode_runs(write_
     def kill_the_server() -> Measurement:
         server = next(p for p in _children() if "http.server" in " ".join(p.cmdline()))
         server.kill()
-        while server.status() != psutil.STATUS_ZOMBIE:  # dead, and left for its parent (the runner) to reap
+        while server.status() != psutil.STATUS_ZOMBIE:  # dead, and left for its parent (the shield) to reap
             time.sleep(0.01)
         raise RunError("the burst client failed: connection refused")
 
@@ -143,7 +143,7 @@ def test_a_server_that_dies_part_way_ends_its_mode_and_the_next_mode_runs(write_
     assert results[:3] == [("first", "GET /a", "pass"), ("first", "GET /b", "error"), ("first", "GET /c", "error")]
     assert all(v == "pass" for m, _, v in results if m == "second")
     reason = report.results[1].reason
-    assert reason.startswith("mode 'first': the server exited with status -9 while measuring"), reason
+    assert reason.startswith("mode 'first': the server was killed by SIGKILL while measuring GET /b"), reason
 
 
 def test_the_deadline_ends_the_run_with_what_it_measured(write_config: WriteConfig) -> None:

@@ -49,30 +49,47 @@ def run(
     baseline_path: Path | None = None,
 ) -> int:
     """Check a config and write every report however the run ends."""
+    # The deadline counts from here: reading the config (a FIFO) and the baseline are inside it too.
     started = time.monotonic()
     shown = progress.Progress(quiet=quiet)
     report: RunReport | None = None
     with caught() as outcome:
         try:
-            loaded = load_config(config_path)
+            loaded = load_config(config_path, _left_s(started, deadline_s))
             if is_quick:
                 loaded = quick(loaded)
             selected = select_modes(loaded, modes)
-            report = run_check(loaded, selected, shown.line, python=python, deadline_s=deadline_s, status=shown.status)
+            report = run_check(
+                loaded,
+                selected,
+                shown.line,
+                python=python,
+                deadline_s=deadline_s,
+                status=shown.status,
+                started=started,
+            )
             if baseline_path is not None:
-                report = with_baseline(report, baseline_path, loaded.config)
+                report = with_baseline(report, baseline_path, loaded.config, _left_s(started, deadline_s))
         finally:
             shown.close()
     if outcome.ended is not None:
-        report = stopped_report(str(config_path), outcome.ended, time.monotonic() - started)
+        ended = outcome.ended
+        if ended.ending == "deadline" and deadline_s is not None:  # say which deadline, as the runner does
+            which = f"the run's deadline ({deadline_s:g} s, --deadline) passed"
+            ended = replace(ended, problem=ended.problem.replace("the run's deadline passed", which, 1))
+        report = stopped_report(str(config_path), ended, time.monotonic() - started)
     assert report is not None  # the block either made it or ended early
     return finish(report, targets)
 
 
-def with_baseline(report: RunReport, path: Path, config: Config) -> RunReport:
+def _left_s(started: float, deadline_s: float | None) -> float | None:
+    return None if deadline_s is None else max(0.0, started + deadline_s - time.monotonic())
+
+
+def with_baseline(report: RunReport, path: Path, config: Config, timeout_s: float | None = None) -> RunReport:
     """The comparison with a baseline report; a missing or foreign baseline is a warning, never a failure."""
     try:
-        before = measured_by_key(json_report.read(path).results)
+        before = measured_by_key(json_report.read(path, timeout_s).results)
     except (OSError, ValueError) as exc:
         why = f"cannot read it ({exc.__class__.__name__}: {exc})" if isinstance(exc, OSError) else str(exc)
         return replace(report, baseline=baseline.unusable(str(path), config.baseline_tolerance, why))
