@@ -54,7 +54,7 @@ def test_a_report_of_another_version_is_refused() -> None:
         raise AssertionError(f"loaded {str(broken)[:60]}")
 
 
-def _split(tmp_path: Path) -> list[Path]:
+def split_reports(tmp_path: Path) -> list[Path]:
     """Two jobs' reports: one checked `threaded` and `locked`, the other `broken` and `pooled`."""
     full = with_server_timings()
     paths = []
@@ -69,7 +69,7 @@ def _split(tmp_path: Path) -> list[Path]:
 def test_merge_joins_the_jobs_into_one_report_with_every_output(tmp_path: Path) -> None:
     summary = tmp_path / "summary.md"
     env = {**os.environ, "GITHUB_STEP_SUMMARY": str(summary)}
-    argv = burstcheck_argv("merge", *map(str, _split(tmp_path)), "--json", str(tmp_path / "all.json"))
+    argv = burstcheck_argv("merge", *map(str, split_reports(tmp_path)), "--json", str(tmp_path / "all.json"))
     done = subprocess.run(argv, capture_output=True, text=True, timeout=60, cwd=REPO, env=env)
     assert done.returncode == EXIT_EXPECTATION_FAILED, done.stderr  # `locked` failed in job 1
     merged = json.loads((tmp_path / "all.json").read_text())
@@ -81,7 +81,7 @@ def test_merge_joins_the_jobs_into_one_report_with_every_output(tmp_path: Path) 
 
 @pytest.mark.e2e
 def test_merge_refuses_other_configs_and_a_mode_twice(tmp_path: Path) -> None:
-    first, second = _split(tmp_path)
+    first, second = split_reports(tmp_path)
     data = json.loads(second.read_text())
     data["config"] = "other/burstcheck.yaml"
     second.write_text(json.dumps(data))

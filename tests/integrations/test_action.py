@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.cli.test_merge import split_reports
 from tests.conftest import APPS, REPO, SampleEnvs
 from tests.reports.test_pr_comment import fake_github
 
@@ -288,35 +289,6 @@ def test_workflows_hold_least_privilege_and_drop_credentials() -> None:
     assert "bash .ci/run" in (REPO / ".github" / "workflows" / "ci.yml").read_text()
 
 
-@pytest.mark.timeout(600)
-def test_main_saves_a_baseline_and_a_pull_request_compares_and_comments(
-    workspace: Callable[[str], Path], runner_temp: Path, tmp_path: Path, job_python: Path
-) -> None:
-    """The README's workflow in two jobs: main saves its report where actions/cache keeps it; a pull request
-    restores it, compares, and comments through the REST API (a loopback stand-in for GitHub)."""
-    root = workspace(CONFIG.format(app="sleepy"))
-    inputs = {"config": "checks/burstcheck.yaml", "baseline": ".burstcheck/baseline.json", "modes": "threaded"}
-    main = run_action({**inputs, "save-baseline": "true"}, root, runner_temp, job_python)
-    assert main.returncode == 0, main.stdout
-    assert "no baseline at .burstcheck/baseline.json yet" in main.stdout
-    saved = json.loads((root / ".burstcheck" / "baseline.json").read_text())
-    assert saved["verdict"] == "pass" and saved["results"][0]["mode"] == "threaded"
-
-    event = tmp_path / "event.json"
-    event.write_text(json.dumps({"pull_request": {"number": 3, "head": {"repo": {"full_name": "acme/shop"}}}}))
-    with fake_github() as api:
-        env = {"GITHUB_EVENT_PATH": str(event), "GITHUB_REPOSITORY": "acme/shop", "GITHUB_API_URL": api.url}
-        pull = run_action(
-            {**inputs, "comment": "true", "github-token": "t0ken"}, root, runner_temp, job_python, runner_env=env
-        )
-    assert pull.returncode == 0, pull.stdout
-    assert "baseline .burstcheck/baseline.json (a drop of more than 25% is a regression):" in pull.stdout
-    assert "burstcheck: posted a comment on pull request #3" in pull.stdout
-    (posted,) = [body for method, _, body, auth in api.received if method == "POST" and auth == "Bearer t0ken"]
-    assert posted is not None and "<summary>Compared with the baseline</summary>" in posted["body"]
-    assert "| ✅ pass | threaded |" in posted["body"]
-
-
 def test_the_docs_show_the_workflows_that_run_here() -> None:
     """The docs' baseline and matrix workflows are these files, verbatim: what they show is what is tested."""
     readme = (REPO / "docs" / "github-actions.md").read_text()
@@ -326,23 +298,21 @@ def test_the_docs_show_the_workflows_that_run_here() -> None:
 
 
 @pytest.mark.timeout(600)
-def test_a_matrix_of_modes_merges_into_one_report(
-    workspace: Callable[[str], Path], runner_temp: Path, tmp_path: Path, job_python: Path
+def test_merge_joins_a_matrix_and_fails_with_its_worst_verdict(
+    runner_temp: Path, tmp_path: Path, job_python: Path
 ) -> None:
-    root = workspace(CONFIG.format(app="locked"))
-    for mode in ("serial", "threaded"):  # two jobs of the matrix, each keeping its report (the artifact)
-        inputs = {"config": "checks/burstcheck.yaml", "modes": mode, "args": "--quick"}
-        job = run_action(inputs, root, runner_temp, job_python)
-        assert job.returncode in (0, 1), job.stdout
-        (root / "reports" / mode).mkdir(parents=True)
-        shutil.copy(job.outputs["report"], root / "reports" / mode / "burstcheck-report.json")
-    merged = run_action({"merge": "reports/*/burstcheck-report.json"}, root, runner_temp, job_python)
-    assert merged.returncode == 1, merged.stdout  # `threaded` on a locked app fails, in the merged verdict too
+    """The merge input on two jobs' reports (one with a failed mode): one verdict, one summary, every output.
+    The jobs themselves run in test_the_matrix_workflow_joins_its_jobs_into_one_comment."""
+    for number, path in enumerate(split_reports(tmp_path), start=1):
+        (tmp_path / "reports" / f"job{number}").mkdir(parents=True)
+        shutil.copy(path, tmp_path / "reports" / f"job{number}" / "burstcheck-report.json")
+    merged = run_action({"merge": "reports/*/burstcheck-report.json"}, tmp_path, runner_temp, job_python)
+    assert merged.returncode == 1, merged.stdout  # `locked` failed in job 1, and the merged verdict with it
     report = json.loads(Path(merged.outputs["report"]).read_text())
-    assert sorted(r["mode"] for r in report["results"]) == ["serial", "threaded"]
+    assert [r["mode"] for r in report["results"]] == ["threaded", "locked", "broken", "pooled"]
     assert merged.outputs["verdict"] == "fail" and merged.outputs["failed"] == "1"
-    assert merged.summary.count("## burstcheck:") == 1 and "| ❌ fail | threaded |" in merged.summary
-    nothing = run_action({"merge": "missing/*.json"}, root, runner_temp, job_python)
+    assert merged.summary.count("## burstcheck:") == 1 and "| ❌ fail | locked |" in merged.summary
+    nothing = run_action({"merge": "missing/*.json"}, tmp_path, runner_temp, job_python)
     assert nothing.returncode == 2
 
 
@@ -592,18 +562,29 @@ def test_the_self_test_workflow_passes_with_only_what_it_installs(
 def test_the_concurrency_workflow_keeps_mains_report_and_comments_on_a_pull_request(
     tmp_path: Path, runner_temp: Path, workflow_python: Path
 ) -> None:
+    """The README's workflow in two runs: main saves its report where actions/cache keeps it; a pull request
+    restores it, compares, and comments through the REST API (a loopback stand-in for GitHub)."""
     push = runner(tmp_path, runner_temp, workflow_python, "push")
     jobs = push.run(WORKFLOWS_DIR / "concurrency.yml")
     assert_succeeded(jobs)
-    assert "burstcheck-baseline-" + "0" * 40 in push.cache
+    (main,) = jobs.values()
+    assert "no baseline at .burstcheck/baseline.json yet" in "".join(step.log for step in main.values())
+    saved = json.loads(push.cache["burstcheck-baseline-" + "0" * 40].read_text())
+    assert saved["verdict"] == "pass" and [r["mode"] for r in saved["results"]] == ["serial", "threaded", "forked"]
     with fake_github() as api:
         pull = runner(tmp_path, runner_temp, workflow_python, "pull_request", GITHUB_API_URL=api.url)
         pull.cache = push.cache  # main's cache entries are visible to pull requests
         (tmp_path / "event.json").write_text(json.dumps(pull.event))
         pull.env["GITHUB_EVENT_PATH"] = str(tmp_path / "event.json")
-        assert_succeeded(pull.run(WORKFLOWS_DIR / "concurrency.yml"))
+        pull_jobs = pull.run(WORKFLOWS_DIR / "concurrency.yml")
+        assert_succeeded(pull_jobs)
+    (steps,) = pull_jobs.values()
+    log = "".join(step.log for step in steps.values())
+    assert "baseline .burstcheck/baseline.json (a drop of more than 25% is a regression):" in log
+    assert "burstcheck: posted a comment on pull request #5" in log
     (comment,) = api.comments
     assert "<summary>Compared with the baseline</summary>" in comment["body"]
+    assert "| ✅ pass | threaded |" in comment["body"]
     assert (tmp_path / "artifacts" / "burstcheck-report" / "burstcheck-report.html").is_file()
 
 
