@@ -28,6 +28,7 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
+import gevent
 import gevent.event
 import grequests  # patches sockets with gevent on import
 import requests
@@ -37,7 +38,12 @@ from urllib3.connectionpool import HTTPConnectionPool
 
 from checker.app_server.timing import HEADER as SERVER_TIMING_HEADER
 from checker.app_server.timing import RELEASE_HEADER, RELEASE_PLACEHOLDER, format_release
+from checker.run.listen_queue import listen_queue
 from checker.wire import PROGRESS_PREFIX, BurstJob, RequestTiming, ServerTiming, WorkerOutput
+
+# The burst's URL is always a loopback IP literal: resolve it in place, not through gevent's resolver thread,
+# whose round trip cost about 1 ms a connection (a second of a 1000-request burst's connect phase).
+gevent.config.resolver = "block"
 
 ERROR_TEXT_LIMIT = 300
 BODY_CHUNK_BYTES = 256 * 1024  # read size when draining a response body; memory per request stays this small
@@ -45,17 +51,15 @@ BODY_CHUNK_BYTES = 256 * 1024  # read size when draining a response body; memory
 # one connection at a time (threaded=False) leaves the rest in its listen backlog, and past the backlog's
 # size connects stall in the kernel's SYN retries; those requests are then sent as soon as they connect.
 GATE_WAIT_S = 3.0
-# Where the kernel does not tell the listen backlog (below), connections are opened in waves, with a pause
-# between them, so that a server's accept loop keeps up and its backlog (werkzeug's holds 128) does not
-# overflow while the burst is being prepared.
+# Connections are opened in waves the server's listen backlog has room for (checker/run/listen_queue.py: where
+# the kernel tells the queue and its limit, a wave fills it to BACKLOG_FILL, leaving room for handshakes still
+# under way), so that none is dropped and retried by the kernel or reset. Elsewhere (macOS), waves of
+# CONNECT_WAVE with a pause between them. At most PACE_WAIT_MAX_S in all: a server that stopped accepting is
+# not waited for longer (its requests then meet the backlog).
+BACKLOG_FILL = 0.5
+PACE_POLL_S = 0.001
 CONNECT_WAVE = 50
 CONNECT_PAUSE_S = 0.01
-# Connections are paced by the server's listen backlog where the kernel tells it (Linux's /proc/net/tcp: a
-# listening socket's accept queue and its limit): a wave opens only as many as the queue has room for, so the
-# queue never overflows - an overflow drops the handshake's last packet, and the connection then waits for the
-# kernel's retransmissions (1 s, 2 s, 4 s...) or is reset. Elsewhere, fixed waves.
-BACKLOG_FILL = 0.5  # of the backlog's limit: room for handshakes still under way when the queue was read
-PACE_POLL_S = 0.001
 PACE_WAIT_MAX_S = 3.0
 
 # The release: the gate's sending, the server's accept loop and its parsing of N requests take about this long
@@ -74,31 +78,8 @@ PLACEHOLDER_BYTES = RELEASE_PLACEHOLDER.encode()
 SETTLE_PER_REQUEST_S = 0.0005
 
 
-def accept_queue(port: int) -> tuple[int, int] | None:
-    """The listening sockets on `port`: connections waiting to be accepted, and the backlog's limit; None
-    where /proc does not tell (macOS) or nothing listens there."""
-    waiting = limit = 0
-    found = False
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            with open(table, encoding="ascii") as lines:
-                next(lines)
-                for line in lines:
-                    fields = line.split()
-                    if fields[3] != "0A" or int(fields[1].rsplit(":", 1)[1], 16) != port:
-                        continue
-                    tx, rx = fields[4].split(":")
-                    waiting += int(rx, 16)
-                    limit += int(tx, 16)
-                    found = True
-        except OSError:
-            continue
-    return (waiting, limit) if found and limit > 0 else None
-
-
 class Pacer:
-    """Grants connects in waves that the server's accept queue has room for, for at most PACE_WAIT_MAX_S in
-    all: a server that stopped accepting is not waited for longer (its requests then meet the backlog)."""
+    """Grants connects in waves that the server's listen backlog has room for (see BACKLOG_FILL)."""
 
     def __init__(self, port: int) -> None:
         self.port = port
@@ -112,7 +93,7 @@ class Pacer:
             if now < self.next_look:
                 gevent.sleep(self.next_look - now)
                 continue
-            queue = accept_queue(self.port)
+            queue = listen_queue(self.port)
             if queue is None:
                 self.budget, self.next_look = CONNECT_WAVE, now + CONNECT_PAUSE_S
             else:
