@@ -223,7 +223,10 @@ def summarize_burst(
     wall = max(t.done_s for t in timings) - max(min(sent), min(released, default=min(sent)))
     latencies = [t.latency_s for t in timings]
     problems = [p for p in (request_problem(t, expect_status) for t in timings) if p is not None]
-    late_arrivals, late_by_s = _late_wave(timings, alone_in_app_s)
+    # A request's whole latency alone is its service time where the body streams after the view returned
+    # (the server's thread is busy until the last byte): a serial server leaves gaps of L1, not of S.
+    service_s = max(alone_in_app_s, single_latency_s) if alone_in_app_s is not None else None
+    late_arrivals, late_by_s = _late_wave(timings, service_s)
     unreadable = [t.timing_error for t in timings if t.timing_error is not None]
     return BurstFigures(
         requests=len(timings),
@@ -266,15 +269,15 @@ def _event_loop(timings: Sequence[RequestTiming]) -> dict[str, float]:
     return {"loop_blocked_s": sum(high - low for low, high in spans.values()), "loop_lag_max_s": max(lags)}
 
 
-def _late_wave(timings: Sequence[RequestTiming], alone_s: float | None) -> tuple[int, float]:
+def _late_wave(timings: Sequence[RequestTiming], service_s: float | None) -> tuple[int, float]:
     """The largest gap between consecutive arrivals in the app, when it is a retry's gap: at least
     LATE_WAVE_GAP_S and many service times long (a server that serves one at a time leaves gaps of one
     service time, not of a second)."""
     enters = sorted(t.server.enter_s for t in timings if t.server is not None)
-    if len(enters) != len(timings) or len(enters) < 2 or alone_s is None:
+    if len(enters) != len(timings) or len(enters) < 2 or service_s is None:
         return 0, 0.0
     gap, after = max((b - a, i + 1) for i, (a, b) in enumerate(itertools.pairwise(enters)))
-    if gap < max(LATE_WAVE_GAP_S, LATE_WAVE_SERVICE_TIMES * alone_s):
+    if gap < max(LATE_WAVE_GAP_S, LATE_WAVE_SERVICE_TIMES * service_s):
         return 0, 0.0
     return len(enters) - after, gap
 

@@ -123,3 +123,21 @@ def test_a_late_wave_of_arrivals_is_named_as_the_listen_backlog() -> None:
     # One at a time with a long handler leaves gaps of one service time: no retry in that.
     serial = diagnose(summarize(tl.measure(tl.worker_pool(N, 0.6, 1), 0.6), 200), 2)
     assert "backlog" not in serial
+
+
+def test_a_streamed_body_served_one_at_a_time_is_no_late_wave() -> None:
+    """httpbin's /drip: the view returns in S and the body streams for 2 s, so the server takes the next request
+    2 s later - gaps of one request's whole latency (L1), not of the kernel's retry."""
+    stream_s = 2.0
+
+    def streamed(timing: RequestTiming) -> RequestTiming:
+        assert timing.server is not None
+        return replace(timing, done_s=timing.server.exit_s + stream_s)
+
+    alone = tuple(streamed(t) for t in tl.calibration(S))
+    burst = tuple(
+        streamed(tl.request(tl.T0 + i * (S + stream_s), tl.T0 + i * (S + stream_s) + S, thread=1)) for i in range(N)
+    )
+    text = diagnose(summarize(Measurement(calibration=alone, bursts=(burst,) * 3), 200), 2)
+    assert text.startswith("the server handles one request at a time")
+    assert "backlog" not in text
