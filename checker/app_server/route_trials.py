@@ -32,6 +32,10 @@ SHUTDOWN_TIMEOUT_S = 2.0
 # unless the loop is blocked.
 LOOP_GRACE_S = 1.0
 RESPONSIVE_WITHIN_S = 0.2  # an event loop that cannot run a no-op this fast is blocked
+# A call streamed its body when the time after its answer started (start_response, http.response.start) is
+# at least this share of the whole, and this long.
+STREAMED_SHARE = 0.5
+STREAMED_MIN_S = 0.05
 HOST = "127.0.0.1"  # what the request says it was sent to: Django's ALLOWED_HOSTS lets loopback in by default
 
 
@@ -49,20 +53,25 @@ def try_routes(app: Any, interface: str, routes: list[str]) -> tuple[list[RouteT
     return _trials(routes, lambda path, timeout_s: _in_thread(lambda: _wsgi_call(app, path), timeout_s)), None
 
 
-def _trials(routes: list[str], call: Callable[[str, float], tuple[int, float]]) -> list[RouteTrial]:
+# A call's outcome: the status, the time until the whole body was read, and until the answer started.
+Call = tuple[int, float, float]
+
+
+def _trials(routes: list[str], call: Callable[[str, float], Call]) -> list[RouteTrial]:
     deadline = time.monotonic() + TOTAL_BUDGET_S
     trials = []
     for path in routes:
         times: list[float] = []
         status: Optional[int] = None
         error: Optional[str] = None
+        streamed = False
         for _ in range(CALLS_PER_ROUTE):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 error = error or f"not tried: the {TOTAL_BUDGET_S:g} s for trying routes had passed"
                 break
             try:
-                status, elapsed_s = call(path, min(CALL_TIMEOUT_S, remaining))
+                status, elapsed_s, started_s = call(path, min(CALL_TIMEOUT_S, remaining))
             except CallFailed as exc:
                 error = str(exc)
                 break
@@ -70,14 +79,17 @@ def _trials(routes: list[str], call: Callable[[str, float], tuple[int, float]]) 
                 error = f"raised {type(exc).__name__}: {exc}"[:200]
                 break
             times.append(elapsed_s)
+            streamed = elapsed_s - started_s >= max(STREAMED_SHARE * elapsed_s, STREAMED_MIN_S)
             if status != 200 or elapsed_s >= SLOW_CALL_S:
                 break
         median_ms = statistics.median(times) * 1000 if times else None
-        trials.append(RouteTrial(path=path, status=status, median_ms=median_ms, calls=len(times), error=error))
+        trials.append(
+            RouteTrial(path=path, status=status, median_ms=median_ms, calls=len(times), error=error, streamed=streamed)
+        )
     return trials
 
 
-def _in_thread(work: Callable[[], tuple[int, float]], timeout_s: float) -> tuple[int, float]:
+def _in_thread(work: Callable[[], Call], timeout_s: float) -> Call:
     """Run a blocking call in a daemon thread and wait at most `timeout_s`: a call that hangs is left behind
     (the inspecting process ends with os._exit, whatever such threads still do)."""
     outcome: list[Any] = []
@@ -121,12 +133,15 @@ def _wsgi_environ(path: str) -> dict[str, Any]:
     }
 
 
-def _wsgi_call(app: Any, path: str) -> tuple[int, float]:
-    """One GET through the WSGI interface: the status, and the time until the whole body was read."""
+def _wsgi_call(app: Any, path: str) -> Call:
+    """One GET through the WSGI interface: the status, and the times until the whole body was read and until
+    the answer started."""
     answered: list[str] = []
+    started_at: list[float] = []
 
     def start_response(status: str, headers: Any, exc_info: Any = None) -> Callable[[bytes], None]:
         answered.append(status)
+        started_at.append(time.perf_counter())
         return lambda data: None
 
     started = time.perf_counter()
@@ -144,7 +159,7 @@ def _wsgi_call(app: Any, path: str) -> tuple[int, float]:
     elapsed_s = time.perf_counter() - started
     if not answered:
         raise CallFailed("the app never called start_response")
-    return int(answered[-1].split()[0]), elapsed_s
+    return int(answered[-1].split()[0]), elapsed_s, started_at[0] - started
 
 
 class AsgiCaller:
@@ -207,7 +222,7 @@ class AsgiCaller:
         self._lifespan_inbox.put_nowait({"type": "lifespan.shutdown"})
         await asyncio.wait({self._lifespan}, timeout=SHUTDOWN_TIMEOUT_S)
 
-    def call(self, path: str, timeout_s: float) -> tuple[int, float]:
+    def call(self, path: str, timeout_s: float) -> Call:
         if self.blocked and not self._responsive():
             raise CallFailed("not tried: an earlier route still blocks the event loop")
         try:
@@ -223,9 +238,11 @@ class AsgiCaller:
             return False
         return True
 
-    async def _call(self, path: str, timeout_s: float) -> tuple[int, float]:
-        """One GET through the ASGI interface: the status, and the time until the last body message."""
+    async def _call(self, path: str, timeout_s: float) -> Call:
+        """One GET through the ASGI interface: the status, and the times until the last body message and until
+        the answer started."""
         answered: list[int] = []
+        started_at: list[float] = []
         done = asyncio.Event()
         size = 0
         sent_request = False
@@ -242,6 +259,7 @@ class AsgiCaller:
             nonlocal size
             if message["type"] == "http.response.start":
                 answered.append(int(message["status"]))
+                started_at.append(time.perf_counter())
             elif message["type"] == "http.response.body":
                 size += len(message.get("body", b""))
                 if not message.get("more_body", False) or size > BODY_LIMIT_BYTES:
@@ -281,7 +299,7 @@ class AsgiCaller:
             raise CallFailed(f"no complete answer within {timeout_s:.3g} s")
         if not answered:
             raise CallFailed("the app sent no http.response.start")
-        return answered[-1], elapsed_s
+        return answered[-1], elapsed_s, started_at[0] - started
 
 
 def _retrieve(task: asyncio.Future[Any]) -> None:

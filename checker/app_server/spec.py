@@ -53,6 +53,9 @@ class RouteTrial:
     median_ms: Optional[float]  # None when no call answered
     calls: int  # how many calls answered
     error: Optional[str] = None  # why the calls stopped early: an exception, a timeout, a body cut short
+    # Most of a call's time came after the answer had started: the body streams (a generator that sleeps, a
+    # download). A burst of it is judged on the body's pace, not on the view's work (docs: init).
+    streamed: bool = False
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,37 @@ def test_flask_routes_and_trials() -> None:
     assert by_path["/boom"].status == 500 and by_path["/missing"].status == 404
 
 
+def test_a_body_that_streams_after_the_answer_started_is_told_from_a_slow_view() -> None:
+    app = flask_app()
+
+    def drip() -> Any:
+        def chunks() -> Iterator[str]:
+            for _ in range(2):
+                time.sleep(0.04)
+                yield "*"
+
+        return app.response_class(chunks())
+
+    app.add_url_rule("/drip", "drip", drip)
+    trials, _ = try_routes(app, "wsgi", ["/drip", "/report"])
+    assert [(t.path, t.streamed) for t in trials] == [("/drip", True), ("/report", False)]
+
+    async def stream(request: Request) -> StreamingResponse:
+        async def chunks() -> AsyncIterator[bytes]:
+            for _ in range(2):
+                await asyncio.sleep(0.04)
+                yield b"*"
+
+        return StreamingResponse(chunks())
+
+    async def slow(request: Request) -> PlainTextResponse:
+        await asyncio.sleep(0.08)
+        return PlainTextResponse("done")
+
+    asgi, _ = try_routes(Starlette(routes=[Route("/drip", stream), Route("/slow", slow)]), "asgi", ["/drip", "/slow"])
+    assert [(t.path, t.streamed) for t in asgi] == [("/drip", True), ("/slow", False)]
+
+
 async def hello(request: Request) -> PlainTextResponse:
     return PlainTextResponse("hi")
 

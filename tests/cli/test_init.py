@@ -111,6 +111,15 @@ def test_the_slowest_route_that_answers_200_is_burst() -> None:
     assert fast.path == "/health" and fast.trivial
 
 
+def test_a_route_that_streams_its_body_is_not_burst_while_another_answers() -> None:
+    """httpbin's /drip takes 2 s, all of it after the answer started: its time is the stream's pace, which a
+    burst does not overlap the way it overlaps a view's work."""
+    drip = RouteTrial(path="/drip", status=200, median_ms=2002.7, calls=1, streamed=True)
+    chosen = choose_endpoint(["/drip", "/get"], [drip, trial("/get", 0.3)])
+    assert chosen.path == "/get" and chosen.others == ["/drip: 2002.7 ms (streams its body)"]
+    assert choose_endpoint(["/drip"], [drip]).path == "/drip"  # nothing else answered: the stream it is
+
+
 def test_without_an_answer_the_first_route_is_a_guess_that_says_so() -> None:
     assert choose_endpoint([], []).path == "/" and "'/' is a guess" in choose_endpoint([], []).why
     failed = choose_endpoint(["/a", "/b"], [trial("/a", 1.0, 500), trial("/b", None, None, "raised KeyError")])
