@@ -33,7 +33,7 @@ COLUMNS = {
         Column("client_c", "client C", "what clients experienced: N x L1 / burst wall, overheads included", True),
         Column("admitted", "admitted", "most requests inside the app at the same moment", True),
         Column("workers", "procs/threads", "processes and threads that served the burst"),
-        Column("burst_wall", "burst wall", "first request sent to last answer read", True),
+        Column("burst_wall", "burst wall", "the burst's release to its last answer read", True),
         Column("l1", "L1", "latency of one request alone", True),
         Column("p50", "p50", "median latency in the burst", True),
         Column("p95", "p95", "95th percentile latency in the burst", True),
