@@ -71,8 +71,12 @@ def _why(figures: AttemptFigures, cpu_cores: int) -> str:
     burst = figures.median_burst
     server = burst.server
     allowed = burst.allowed
+    if figures.streamed:
+        note = "client-side figures: the body streams after the view answered, out of the middleware's sight"
+        return _client_only(figures.measured, burst.requests, note)
     if server is None or allowed is None:
-        return _client_only(figures.measured, burst.requests)
+        note = "client-side figures only: burstcheck did not launch the app, so it cannot tell server from app"
+        return _client_only(figures.measured, burst.requests, note)
     return _structure(figures, allowed, server.processes, server.threads, server.admitted_concurrency) + _parallel(
         figures, allowed, server.processes, cpu_cores
     )
@@ -162,8 +166,7 @@ def _count(number: int, one: str, many: str) -> str:
     return f"{number} {one if number == 1 else many}"
 
 
-def _client_only(measured: float, n: int) -> str:
-    note = "client-side figures only: burstcheck did not launch the app, so it cannot tell server from app"
+def _client_only(measured: float, n: int, note: str) -> str:
     if measured < SERIALIZED_MAX_CONCURRENCY:
         return f"requests ran one after another ({note})"
     if measured < CONCURRENT_MIN_FRACTION * n:

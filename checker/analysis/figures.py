@@ -30,6 +30,14 @@ CPU_SENSITIVE_SHARE = 0.2
 # after 0.2 s, doubling; half a second of silence inside a burst, many service times long, is such a retry.
 LATE_WAVE_GAP_S = 0.5
 LATE_WAVE_SERVICE_TIMES = 5
+# A body that streams after the view answered (a generator that sleeps between chunks, server-sent events):
+# most of a request's time alone, at least STREAMED_MIN_S, comes after the middleware's span ended (its
+# header must precede the body), while the body is small - a large body is the transfer's, which
+# diagnosis.py names. The server's thread is busy all the while, and the middleware cannot see it: the
+# verdict then uses what clients experienced.
+STREAMED_SHARE = 0.5
+STREAMED_MIN_S = 0.05
+STREAMED_MAX_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -108,6 +116,8 @@ class AttemptFigures:
     others_cpu_cores: float | None = None  # CPU cores other processes used meanwhile (None: not sampled)
     # How much longer a burst to the control_path took than one request to it: the fixed overhead of N.
     control_overhead_s: float | None = None
+    # The body streams after the view answered (STREAMED_SHARE): judged on client-side C.
+    streamed: bool = False
 
     @property
     def effective_concurrency(self) -> float:
@@ -215,6 +225,7 @@ def summarize_burst(
     overhead_s: float | None = None,
     cpu_alone_s: float | None = None,
     blocks_loop: bool = False,
+    streamed: bool = False,
 ) -> BurstFigures:
     sent = [t.sent_s for t in timings]
     # W counts from the release where the requests carried one (the server admitted them meanwhile), else from
@@ -237,7 +248,7 @@ def summarize_burst(
         errors=len(problems),
         first_error=problems[0] if problems else None,
         server=summarize_server(timings),
-        allowed=_allowed(timings, alone_in_app_s, cpu_bound, cpu_alone_s, blocks_loop),
+        allowed=None if streamed else _allowed(timings, alone_in_app_s, cpu_bound, cpu_alone_s, blocks_loop),
         overhead_corrected=(
             effective_concurrency(len(timings), single_latency_s, max(single_latency_s, wall - overhead_s))
             if overhead_s is not None
@@ -326,6 +337,7 @@ def summarize(
     in_app_alone = statistics.median(s.in_app_s for s in alone) if alone else None
     cpu_alone_s = statistics.median(s.cpu_s for s in alone) if alone else None
     cpu_bound = work_share(measurement, cpu_alone) >= CPU_BOUND_SHARE
+    streamed = streams(measurement.calibration, single, in_app_alone)
     if control is not None:
         overhead_s = control_overhead_s(control)
     bursts = tuple(
@@ -335,6 +347,7 @@ def summarize(
             expect_status,
             alone_in_app_s=in_app_alone,
             cpu_bound=cpu_bound,
+            streamed=streamed,
             overhead_s=overhead_s,
             cpu_alone_s=cpu_alone_s,
             blocks_loop=blocks_loop(alone),
@@ -352,7 +365,17 @@ def summarize(
         cpu_bound=cpu_bound,
         others_cpu_cores=measurement.others_cpu_cores,
         control_overhead_s=overhead_s,
+        streamed=streamed,
     )
+
+
+def streams(alone: Sequence[RequestTiming], single_latency_s: float, in_app_s: float | None) -> bool:
+    """Whether a request served alone spent most of its time streaming a small body after the view answered."""
+    if in_app_s is None or not alone:
+        return False
+    after_s = single_latency_s - in_app_s
+    small = statistics.median(t.body_bytes for t in alone) <= STREAMED_MAX_BYTES
+    return small and after_s >= max(STREAMED_MIN_S, STREAMED_SHARE * single_latency_s)
 
 
 def blocks_loop(alone: Sequence[ServerTiming]) -> bool:

@@ -133,7 +133,7 @@ def judge(
             else ""
         )
         noise = f"; unstable: repeats measured {values[0]:.1f} to {values[-1]:.1f}{cause}"
-    text = f"measured {measured:.1f}: {shape_of(measured)}{noise}{_unreadable_timings(figures)}"
+    text = f"measured {measured:.1f}: {shape_of(measured)}{noise}{_unreadable_timings(figures)}{_streamed(figures)}"
     if (low is not None and measured < low) or (high is not None and measured > high):
         return Judgement("fail", f"expected {expected}, {text}")
     if min_parallelism is not None:
@@ -144,6 +144,16 @@ def judge(
             return Judgement(problem_of_parallelism.verdict, f"{problem_of_parallelism.reason}; {text}")
         text += f"; parallelism {figures.parallelism:.1f}"
     return Judgement("pass", text)
+
+
+def _streamed(figures: AttemptFigures) -> str:
+    """A body that streams after the view: the middleware cannot see the server's thread streaming it."""
+    if not figures.streamed or figures.calibration_in_app_s is None:
+        return ""
+    return (
+        f"; the body streams after the view answered ({figures.calibration_latency_s * 1000:.0f} ms a request"
+        f" alone, {figures.calibration_in_app_s * 1000:.0f} ms of it in the view), so this is client-side C"
+    )
 
 
 def _unreadable_timings(figures: AttemptFigures) -> str:

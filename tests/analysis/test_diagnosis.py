@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from checker.analysis.diagnosis import diagnose
 from checker.analysis.figures import AttemptFigures, summarize
+from checker.analysis.verdict import judge
 from checker.wire import Measurement, RequestTiming
 from tests import timelines as tl
 
@@ -125,10 +126,9 @@ def test_a_late_wave_of_arrivals_is_named_as_the_listen_backlog() -> None:
     assert "backlog" not in serial
 
 
-def test_a_streamed_body_served_one_at_a_time_is_no_late_wave() -> None:
-    """httpbin's /drip: the view returns in S and the body streams for 2 s, so the server takes the next request
-    2 s later - gaps of one request's whole latency (L1), not of the kernel's retry."""
-    stream_s = 2.0
+def streamed_burst(k: int, stream_s: float = 2.0) -> Measurement:
+    """httpbin's /drip on a pool of k threads: the view returns in S, the body streams for `stream_s`, and a
+    thread takes its next request only when its stream has ended."""
 
     def streamed(timing: RequestTiming) -> RequestTiming:
         assert timing.server is not None
@@ -136,8 +136,20 @@ def test_a_streamed_body_served_one_at_a_time_is_no_late_wave() -> None:
 
     alone = tuple(streamed(t) for t in tl.calibration(S))
     burst = tuple(
-        streamed(tl.request(tl.T0 + i * (S + stream_s), tl.T0 + i * (S + stream_s) + S, thread=1)) for i in range(N)
+        streamed(tl.request(tl.T0 + (i // k) * (S + stream_s), tl.T0 + (i // k) * (S + stream_s) + S, thread=i % k))
+        for i in range(12)
     )
-    text = diagnose(summarize(Measurement(calibration=alone, bursts=(burst,) * 3), 200), 2)
-    assert text.startswith("the server handles one request at a time")
-    assert "backlog" not in text
+    return Measurement(calibration=alone, bursts=(burst,) * 3)
+
+
+def test_a_streamed_body_is_judged_on_what_clients_experienced() -> None:
+    """The middleware's span ends where the body starts, so it cannot see a pool busy streaming: the verdict
+    uses client-side C, which sees the pool (and a serial server's gaps are no late wave of the backlog)."""
+    pool = summarize(streamed_burst(4), 200)
+    assert pool.streamed and pool.basis == "client C" and 3.5 <= pool.measured <= 4.5
+    judged = judge(pool, 2.8, 5.7, ">= 2.8 and <= 5.7")
+    assert judged.verdict == "pass" and "the body streams after the view answered (" in judged.reason
+    assert diagnose(pool, 2).startswith("concurrency is capped at about 4 (client-side figures: the body streams")
+    serial = summarize(streamed_burst(1), 200)
+    assert serial.measured < 1.1 and "backlog" not in diagnose(serial, 2)
+    assert not summarize(tl.measure(tl.worker_pool(12, S, 4), S), 200).streamed  # a view that answers at once
