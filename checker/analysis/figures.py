@@ -15,6 +15,7 @@ from checker.analysis.estimate import (
     admitted_concurrency,
     allowed_concurrency,
 )
+from checker.app_server.spec import streamed_after_answer
 from checker.wire import Measurement, RequestTiming, ServerTiming
 
 # Repeats whose highest measured concurrency exceeds the lowest by more than this factor are "unstable":
@@ -30,13 +31,10 @@ CPU_SENSITIVE_SHARE = 0.2
 # after 0.2 s, doubling; half a second of silence inside a burst, many service times long, is such a retry.
 LATE_WAVE_GAP_S = 0.5
 LATE_WAVE_SERVICE_TIMES = 5
-# A body that streams after the view answered (a generator that sleeps between chunks, server-sent events):
-# most of a request's time alone, at least STREAMED_MIN_S, comes after the middleware's span ended (its
-# header must precede the body), while the body is small - a large body is the transfer's, which
-# diagnosis.py names. The server's thread is busy all the while, and the middleware cannot see it: the
-# verdict then uses what clients experienced.
-STREAMED_SHARE = 0.5
-STREAMED_MIN_S = 0.05
+# A body that streams after the view answered (checker/app_server/spec.py's streamed_after_answer: the
+# middleware's span ends where the body starts, as its header must precede it), and a small one - a large
+# body is the transfer's, which diagnosis.py names. The server's thread is busy all the while, and the
+# middleware cannot see it: the verdict then uses what clients experienced.
 STREAMED_MAX_BYTES = 256 * 1024
 
 
@@ -373,9 +371,8 @@ def streams(alone: Sequence[RequestTiming], single_latency_s: float, in_app_s: f
     """Whether a request served alone spent most of its time streaming a small body after the view answered."""
     if in_app_s is None or not alone:
         return False
-    after_s = single_latency_s - in_app_s
     small = statistics.median(t.body_bytes for t in alone) <= STREAMED_MAX_BYTES
-    return small and after_s >= max(STREAMED_MIN_S, STREAMED_SHARE * single_latency_s)
+    return small and streamed_after_answer(single_latency_s, in_app_s)
 
 
 def blocks_loop(alone: Sequence[ServerTiming]) -> bool:

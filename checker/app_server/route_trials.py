@@ -17,7 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, Optional
 
-from .spec import RouteTrial
+from .spec import RouteTrial, streamed_after_answer
 
 CALLS_PER_ROUTE = 3  # the first call may warm a cache (Django's URLconf, a connection): the median of three
 CALL_TIMEOUT_S = 5.0  # a route slower than this is no candidate for a burst of simultaneous requests
@@ -32,10 +32,6 @@ SHUTDOWN_TIMEOUT_S = 2.0
 # unless the loop is blocked.
 LOOP_GRACE_S = 1.0
 RESPONSIVE_WITHIN_S = 0.2  # an event loop that cannot run a no-op this fast is blocked
-# A call streamed its body when the time after its answer started (start_response, http.response.start) is
-# at least this share of the whole, and this long.
-STREAMED_SHARE = 0.5
-STREAMED_MIN_S = 0.05
 HOST = "127.0.0.1"  # what the request says it was sent to: Django's ALLOWED_HOSTS lets loopback in by default
 
 
@@ -79,7 +75,7 @@ def _trials(routes: list[str], call: Callable[[str, float], Call]) -> list[Route
                 error = f"raised {type(exc).__name__}: {exc}"[:200]
                 break
             times.append(elapsed_s)
-            streamed = elapsed_s - started_s >= max(STREAMED_SHARE * elapsed_s, STREAMED_MIN_S)
+            streamed = streamed_after_answer(elapsed_s, started_s)
             if status != 200 or elapsed_s >= SLOW_CALL_S:
                 break
         median_ms = statistics.median(times) * 1000 if times else None

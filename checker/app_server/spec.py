@@ -44,6 +44,18 @@ class InspectSpec:
     kind: str = "inspect"
 
 
+# A request streamed its body when the time after its answer started (start_response, http.response.start)
+# is at least this share of the whole, and this long: a generator that sleeps between chunks, server-sent
+# events. Both init's route trials and the verdict's calibration tell it so.
+STREAMED_SHARE = 0.5
+STREAMED_MIN_S = 0.05
+
+
+def streamed_after_answer(total_s: float, answered_s: float) -> bool:
+    """Whether a request that took `total_s` in all, and was answered `answered_s` in, streamed its body."""
+    return total_s - answered_s >= max(STREAMED_SHARE * total_s, STREAMED_MIN_S)
+
+
 @dataclass(frozen=True)
 class RouteTrial:
     """A route called a few times in the app's own process: its status and median time, or why not."""
@@ -53,8 +65,7 @@ class RouteTrial:
     median_ms: Optional[float]  # None when no call answered
     calls: int  # how many calls answered
     error: Optional[str] = None  # why the calls stopped early: an exception, a timeout, a body cut short
-    # Most of a call's time came after the answer had started: the body streams (a generator that sleeps, a
-    # download). A burst of it is judged on the body's pace, not on the view's work (docs: init).
+    # The body streamed after the answer had started (streamed_after_answer).
     streamed: bool = False
 
 
