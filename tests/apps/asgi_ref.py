@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio
+from cpu_work import spin
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse, StreamingResponse
 
@@ -25,29 +26,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 app = FastAPI(lifespan=lifespan)
-
-
-def _rounds_per_second() -> float:
-    """How many rounds of the CPU-bound loop take a second of CPU here (as in reference.py: a fixed amount of
-    work per request, whatever the thread's CPU clock counts meanwhile)."""
-    best = 0.0
-    for _ in range(3):
-        started, rounds = time.thread_time(), 0
-        while time.thread_time() - started < 0.01:
-            sum(range(200))
-            rounds += 1
-        best = max(best, rounds / (time.thread_time() - started))
-    return best
-
-
-ROUNDS_PER_S = _rounds_per_second()
-
-
-def _spin(seconds: float) -> int:
-    total = 0
-    for _ in range(int(seconds * ROUNDS_PER_S)):
-        total += sum(range(200))
-    return total
 
 
 @app.get("/async-sleep")
@@ -76,7 +54,7 @@ def sync_sleep(ms: float = 50) -> dict:
 
 @app.get("/async-cpu")
 async def async_cpu(ms: float = 50) -> dict:
-    return {"total": _spin(ms / 1000)}
+    return {"total": spin(ms / 1000)}
 
 
 @app.get("/streamed")

@@ -18,6 +18,8 @@ import threading
 import time
 from urllib.parse import parse_qs
 
+from cpu_work import spin
+
 LOCK = threading.Lock()
 SEMAPHORES = {}
 WARM = set()  # the processes whose first request has run
@@ -28,30 +30,6 @@ SEMAPHORES_GUARD = threading.Lock()
 def _semaphore(k):
     with SEMAPHORES_GUARD:
         return SEMAPHORES.setdefault(k, threading.BoundedSemaphore(k))
-
-
-def _rounds_per_second():
-    """How many rounds of the CPU-bound loop take a second of CPU here: measured once, at import, so that a
-    handler does a fixed amount of work (a loop that ran until its thread's CPU clock said so would do less
-    when its thread's clock also counts the time spent taking turns at the GIL)."""
-    best = 0.0
-    for _ in range(3):
-        started, rounds = time.thread_time(), 0
-        while time.thread_time() - started < 0.01:
-            sum(range(200))
-            rounds += 1
-        best = max(best, rounds / (time.thread_time() - started))
-    return best
-
-
-ROUNDS_PER_S = _rounds_per_second()
-
-
-def _spin(seconds):
-    total = 0
-    for _ in range(int(seconds * ROUNDS_PER_S)):
-        total += sum(range(200))
-    return total
 
 
 BLOCK = bytes(1 << 20)  # hashlib releases the GIL for data over 2 KiB
@@ -78,14 +56,14 @@ def app(environ, start_response):
         with _semaphore(int(query.get("k", ["2"])[0])):
             time.sleep(seconds)
     elif path == "/cpu":
-        _spin(seconds)
+        spin(seconds)
     elif path == "/lock-cpu":
         with LOCK:
-            _spin(seconds)
+            spin(seconds)
     elif path == "/cold":
         if os.getpid() not in WARM:
             WARM.add(os.getpid())
-            _spin(COLD_START_S)
+            spin(COLD_START_S)
         time.sleep(seconds)
     elif path == "/hash":
         _hash(seconds)
