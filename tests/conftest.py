@@ -6,6 +6,7 @@ import functools
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -21,6 +22,7 @@ import pytest
 
 from checker.run import process_path as process_paths
 from checker.run.process_path import TOKEN_VARIABLE
+from checker.run.server import HOST
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
@@ -167,7 +169,8 @@ def run_with_report(
     return Checked(done.returncode, done.stdout + done.stderr, data)
 
 
-def _venv(root: Path, *packages: str) -> Path:
+def fresh_venv(root: Path, *packages: str) -> Path:
+    """A new venv at `root` with only `packages` installed; its python."""
     subprocess.run([sys.executable, "-m", "venv", str(root)], check=True, timeout=120)
     python = root / "bin" / "python"
     if packages:
@@ -176,18 +179,27 @@ def _venv(root: Path, *packages: str) -> Path:
     return python
 
 
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    """A loopback port that something else listens on."""
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        sock.listen()
+        yield sock.getsockname()[1]
+
+
 @pytest.fixture(scope="session")
 def app_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The interpreter of a second environment, as a user's project has one: the server packages, Django
     and the app's own package (tests/apps/envpkg), which burstcheck's environment lacks. Built once."""
     root = tmp_path_factory.mktemp("app-env") / "venv"
-    return _venv(root, "werkzeug", "gunicorn", "waitress", "django", str(APPS / "envpkg"))
+    return fresh_venv(root, "werkzeug", "gunicorn", "waitress", "django", str(APPS / "envpkg"))
 
 
 @pytest.fixture(scope="session")
 def bare_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An environment with no server package at all."""
-    return _venv(tmp_path_factory.mktemp("bare-env") / "venv")
+    return fresh_venv(tmp_path_factory.mktemp("bare-env") / "venv")
 
 
 SAMPLES = APPS / "samples"

@@ -5,15 +5,13 @@ reported as what it is, in one line where one line says it all."""
 from __future__ import annotations
 
 import os
-import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from checker.config import Endpoint, WerkzeugMode
 from checker.errors import EXIT_COULD_NOT_RUN, RunError
-from checker.run.server import HOST, running_server
+from checker.run.server import running_server
 from tests.conftest import APPS
 from tests.faults.test_faults import assert_reported, cli
 
@@ -34,14 +32,6 @@ def boot_error(app: str, env: dict[str, str] | None = None) -> str:
         with running_server(mode(), app=app, app_dir=APPS, probe=PROBE, boot_timeout_s=20, env=env):
             pytest.fail("must not get ready")
     return str(caught.value)
-
-
-@pytest.fixture
-def taken_port() -> Iterator[int]:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        sock.listen()
-        yield sock.getsockname()[1]
 
 
 def test_an_app_that_fails_binding_its_own_port_shows_its_traceback_once(taken_port: int, tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from tests.cli.test_merge import split_reports
-from tests.conftest import APPS, REPO, SampleEnvs
+from tests.conftest import APPS, REPO, SampleEnvs, fresh_venv
 from tests.reports.test_pr_comment import fake_github
 
 pytestmark = pytest.mark.e2e  # boots real servers or runs the CLI
@@ -124,21 +124,11 @@ def run_action(
     return ActionRun(returncode, stdout, outputs, summary.read_text())
 
 
-def fresh_python(root: Path, *packages: str) -> Path:
-    """A new venv with only `packages`: a job's python after setup-python and its `pip install` steps."""
-    subprocess.run([sys.executable, "-m", "venv", str(root)], check=True, timeout=120)
-    python = root / "bin" / "python"
-    if packages:
-        install = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", *packages]
-        subprocess.run(install, check=True, timeout=900)
-    return python
-
-
 @pytest.fixture(scope="module")
 def job_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The job's python of the tests below: what their job installed for the apps in checks/ (werkzeug, the
     server of their modes) and nothing else - neither Flask nor burstcheck's package."""
-    return fresh_python(tmp_path_factory.mktemp("job-python") / "venv", "werkzeug")
+    return fresh_venv(tmp_path_factory.mktemp("job-python") / "venv", "werkzeug")
 
 
 @pytest.fixture(scope="module")
@@ -519,7 +509,7 @@ class Runner:
 @pytest.fixture(scope="module")
 def workflow_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """What setup-python gives this repository's workflows: a fresh venv (their steps install the rest)."""
-    return fresh_python(tmp_path_factory.mktemp("workflow-python") / "venv")
+    return fresh_venv(tmp_path_factory.mktemp("workflow-python") / "venv")
 
 
 def runner(tmp_path: Path, runner_temp: Path, python: Path, event_name: str, **env: str) -> Runner:

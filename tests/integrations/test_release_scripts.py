@@ -7,10 +7,8 @@ import io
 import json
 import sys
 import tarfile
-import threading
 import zipfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import REPO
+from tests.loopback import serving
 
 # The scripts import each other from their folder, as the runner runs them (`python .github/scripts/x.py`).
 sys.path.insert(0, str(REPO / ".github" / "scripts"))
@@ -317,21 +316,9 @@ class RefsHandler(BaseHTTPRequestHandler):
         self.write("PATCH")
 
 
-@contextmanager
-def fake_refs() -> Iterator[FakeRefs]:
-    server = FakeRefs()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 @pytest.fixture
 def api() -> Iterator[FakeRefs]:
-    with fake_refs() as server:
+    with serving(FakeRefs()) as server:
         yield server
 
 

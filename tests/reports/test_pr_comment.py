@@ -4,9 +4,8 @@ endpoints (list, create, update issue comments) and records what it received."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from checker.reports import github, pr_comment
+from tests.loopback import serving
 from tests.reports.test_reports import report
 
 REPOSITORY = "acme/shop"
@@ -90,18 +90,9 @@ class Handler(BaseHTTPRequestHandler):
         self._answer(200, comment)
 
 
-@contextmanager
-def fake_github() -> Iterator[FakeGitHub]:
+def fake_github() -> AbstractContextManager[FakeGitHub]:
     """GitHub's comment endpoints on a free loopback port, for as long as the block runs."""
-    server = FakeGitHub()
-    # A short poll: shutdown() waits for the loop to notice, up to one poll interval (0.5 s by default).
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
+    return serving(FakeGitHub())
 
 
 @pytest.fixture

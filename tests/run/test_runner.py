@@ -51,9 +51,11 @@ SERIAL = tl.measure(tl.queue_in_app(8, HANDLER_S, k=1), HANDLER_S)
 Measure = Callable[[str, Endpoint, Burst, float | None, Callable[[str], None]], tuple[Measurement, int]]
 
 
-def scripted(*steps: Measurement | BaseException | Callable[[], Measurement]) -> tuple[Measure, list[str]]:
+def scripted(
+    *steps: Measurement | BaseException | Callable[[], Measurement], budgets: list[float | None] | None = None
+) -> tuple[Measure, list[str]]:
     """A measure that plays `steps` in order (a measurement, an exception to raise, or a function to call)
-    and records which endpoint each call measured."""
+    and records which endpoint each call measured (and, into `budgets`, the time each was given)."""
     asked: list[str] = []
     pending = list(steps)
 
@@ -66,6 +68,8 @@ def scripted(*steps: Measurement | BaseException | Callable[[], Measurement]) ->
         warm_up: int = 1,
     ) -> tuple[Measurement, int]:
         asked.append(endpoint.path)
+        if budgets is not None:
+            budgets.append(budget_s)
         step = pending.pop(0) if pending else CONCURRENT
         if isinstance(step, BaseException):
             raise step
@@ -150,19 +154,12 @@ def test_the_deadline_ends_the_run_with_what_it_measured(write_config: WriteConf
     loaded = load_config(write_config(STATIC))
     budgets: list[float | None] = []
 
-    def slow(
-        base_url: str,
-        endpoint: Endpoint,
-        burst: Burst,
-        budget_s: float | None,
-        status: Callable[[str], None],
-        warm_up: int = 1,
-    ) -> tuple[Measurement, int]:
-        budgets.append(budget_s)
+    def slow() -> Measurement:
         time.sleep(0.6)
-        return CONCURRENT, 0
+        return CONCURRENT
 
-    results, report = check(loaded, slow, deadline_s=1.5)
+    measure, _ = scripted(*[slow] * 6, budgets=budgets)
+    results, report = check(loaded, measure, deadline_s=1.5)
     assert budgets[0] is not None and 0 < budgets[0] <= 1.5
     measured = [r for r in results if r[2] == "pass"]
     assert 1 <= len(measured) <= 3, results

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -45,14 +43,6 @@ def test_forked_children_are_ended_too() -> None:
             session.get(server.base_url + "/slow?seconds=30", timeout=0.5)
         assert psutil.Process(server.pid).children()
     # the autouse fixture asserts that no process carrying the token is left
-
-
-@pytest.fixture
-def taken_port() -> Iterator[int]:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        sock.listen()
-        yield sock.getsockname()[1]
 
 
 def test_a_taken_port_is_retried_on_another(taken_port: int) -> None:
