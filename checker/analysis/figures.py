@@ -114,7 +114,7 @@ class AttemptFigures:
     others_cpu_cores: float | None = None  # CPU cores other processes used meanwhile (None: not sampled)
     # How much longer a burst to the control_path took than one request to it: the fixed overhead of N.
     control_overhead_s: float | None = None
-    # The body streams after the view answered (STREAMED_SHARE): judged on client-side C.
+    # The body streams after the view answered (streams(), below): judged on client-side C.
     streamed: bool = False
 
     @property
