@@ -159,3 +159,16 @@ def test_without_a_fitting_server_init_names_the_interpreter_and_the_install_com
     assert "no server for WSGI apps (werkzeug, gunicorn, waitress or cheroot) is installed" in done.stderr
     assert f"{bare_python} (--python): install it there ({bare_python} -m pip install werkzeug)" in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "burstcheck.yaml").exists()
+
+
+@pytest.mark.e2e
+def test_init_with_another_python_says_how_to_run_with_it(tmp_path: Path, app_python: Path) -> None:
+    """The config does not name an interpreter that may not exist on another machine, so the next step does:
+    `run` alone would use burstcheck's own, where the app's packages are missing."""
+    (tmp_path / "plain.py").write_text(
+        "def app(environ, start_response):\n    start_response('200 OK', [])\n    return [b'ok']\n"
+    )
+    argv = burstcheck_argv("init", "--app", "plain:app", "--python", str(app_python))
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == EXIT_OK, done.stdout + done.stderr
+    assert f"next: burstcheck run burstcheck.yaml --python {app_python}\n" in done.stdout

@@ -6,6 +6,8 @@ registry), the route to burst, the schema beside the config, and the config, rea
 
 from __future__ import annotations
 
+import os
+import shlex
 from pathlib import Path
 
 from checker.app_server.target import parse_target
@@ -67,8 +69,20 @@ def init(app: str, output: Path, *, force: bool = False, python: str | None = No
         print(f"note: {missing_note}: {install_command(interpreter, missing)}")
     if schema_note:
         print(schema_note)
-    print(f"next: burstcheck run {output}")
+    print(f"next: burstcheck run {output}{_same_python(python, interpreter, folder)}")
     return EXIT_OK
+
+
+def _same_python(python: str | None, interpreter: Interpreter, folder: Path) -> str:
+    """The `--python` that `run` needs to use init's interpreter: none where run finds the same one itself (a
+    .venv beside the config), else the one init was given - the config does not name it, as it may not hold
+    on another machine."""
+    if python is None:
+        return ""
+    found = choose(cli=None, mode=None, config=None, config_dir=folder)
+    if os.path.abspath(found.path) == os.path.abspath(interpreter.path):  # not resolved: a venv's python links out
+        return ""
+    return f" --python {shlex.quote(interpreter.path)}"
 
 
 def installed_servers(interpreter: Interpreter, interface: Interface, folder: Path) -> tuple[list[str], list[str]]:
