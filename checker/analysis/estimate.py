@@ -51,10 +51,11 @@ QUEUE_IDLE_SHARE_MAX = 0.25
 # A handler whose lone request keeps its thread on the CPU for at least this share of its time is
 # CPU-bound; sleeping or waiting handlers measure a few percent.
 CPU_BOUND_SHARE = 0.5
-# CPU-bound requests that leave one after another took turns at the GIL when most of their peers had made
-# progress while each was served (measured: 90-100% for a pure-Python loop of 0.2-20 ms on 20 threads), and
-# waited behind a lock when hardly any had (0-1%).
-PEERS_PROGRESSED_MIN = 0.5
+# CPU-bound requests that leave one after another took turns at the GIL when many of their peers had made
+# progress while each was served (measured, werkzeug threads, N = 10-50: 67-100% for a pure-Python loop of
+# 1-5 ms, 50% once in 60 bursts), and waited behind a lock when hardly any had (0-9% for the same loop of 1 ms
+# behind a lock, N = 10-100).
+PEERS_PROGRESSED_MIN = 0.25
 # An asyncio event loop blocked for at least this share of its worker's part of the burst served one request
 # at a time: a blocking call (or CPU-bound work) inside `async def` set the pace, not the server.
 LOOP_BLOCKED_SHARE = 0.5

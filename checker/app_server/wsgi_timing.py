@@ -47,20 +47,23 @@ class _Switching:
     def __init__(self) -> None:
         self.default_s = sys.getswitchinterval()
         self.inside = 0
+        self.lock = threading.Lock()  # held for a counter and one C call, never while reading clocks
 
     def entered(self) -> None:
-        self.inside += 1
-        if self.inside == 1:
-            sys.setswitchinterval(FINE_SWITCH_INTERVAL_S)
-        elif self.inside == FINE_SWITCHING_MAX + 1:
-            sys.setswitchinterval(self.default_s)
+        with self.lock:
+            self.inside += 1
+            if self.inside == 1:
+                sys.setswitchinterval(FINE_SWITCH_INTERVAL_S)
+            elif self.inside == FINE_SWITCHING_MAX + 1:
+                sys.setswitchinterval(self.default_s)
 
     def left(self) -> None:
-        self.inside -= 1
-        if self.inside == 0:
-            sys.setswitchinterval(self.default_s)
-        elif self.inside == FINE_SWITCHING_MAX:
-            sys.setswitchinterval(FINE_SWITCH_INTERVAL_S)
+        with self.lock:
+            self.inside -= 1
+            if self.inside == 0:
+                sys.setswitchinterval(self.default_s)
+            elif self.inside == FINE_SWITCHING_MAX:
+                sys.setswitchinterval(FINE_SWITCH_INTERVAL_S)
 
 
 _SWITCHING = _Switching()
@@ -72,32 +75,51 @@ class _InApp:
     cpu_at_enter_s: float
 
 
-# The requests inside the app now, by thread. A thread removes itself under the lock before it can leave the
-# app, and peers are read under the same lock: no CPU clock is read of a thread that may have ended.
+# The requests inside the app now, by thread. No lock guards it: a change is one C call, done whole under the
+# GIL, and a copy of a few peers is taken again if another thread changed it meanwhile. (A lock held while
+# reading the peers' clocks was itself a queue: a thread switched out inside it kept every finished request
+# from leaving, and those, done but still "in the app", read as peers that had progressed - behind a lock in
+# the app too.)
 _IN_APP: dict[int, _InApp] = {}
-_IN_APP_LOCK = threading.Lock()
+
+
+def _some_peers() -> list[_InApp]:
+    while True:
+        try:
+            return list(itertools.islice(_IN_APP.values(), PEERS_SAMPLED_MAX))
+        except RuntimeError:  # changed by another thread: a collection's finalizer can switch threads inside
+            continue
+
+
+def _admit() -> None:
+    """A burst's request waits for its release: counted for the switch interval from now, so that the threads
+    the release wakes together already wait for the GIL with the fine interval. (Threads that began waiting
+    under Python's 5 ms let the first one in run its whole millisecond handler before the next got in: the
+    requests entered one after another and a lock in the app never showed.)"""
+    _SWITCHING.entered()
 
 
 def _enter() -> _InApp:
-    """A burst's request enters the app: registered for its peers, and counted for the switch interval."""
+    """A burst's request enters the app: registered for its peers."""
     clock = time.pthread_getcpuclockid(threading.get_ident()) if CPU_CLOCKS else None
     entry = _InApp(clock, time.clock_gettime(clock) if clock is not None else 0.0)
-    with _IN_APP_LOCK:
-        _IN_APP[threading.get_ident()] = entry
-        _SWITCHING.entered()
+    _IN_APP[threading.get_ident()] = entry
     return entry
 
 
 def _leave(own_cpu_s: float) -> tuple[Optional[int], Optional[int]]:
     """Leave the app; how many peers still inside were sampled, and how many of them had progressed."""
-    with _IN_APP_LOCK:
-        if _IN_APP.pop(threading.get_ident(), None) is None:
-            return None, None  # left already (an app that answers from its body)
-        _SWITCHING.left()
-        peers = list(itertools.islice((p for p in _IN_APP.values() if p.clock is not None), PEERS_SAMPLED_MAX))
-        used = [time.clock_gettime(peer.clock) - peer.cpu_at_enter_s for peer in peers if peer.clock is not None]
+    if _IN_APP.pop(threading.get_ident(), None) is None:
+        return None, None  # left already (an app that answers from its body)
+    _SWITCHING.left()
     if not CPU_CLOCKS:
         return None, None
+    used = []
+    for peer in _some_peers():
+        try:
+            used.append(time.clock_gettime(peer.clock) - peer.cpu_at_enter_s)  # type: ignore[arg-type]
+        except OSError:
+            continue  # the peer left and its thread ended meanwhile
     return len(used), sum(cpu_s >= PEER_PROGRESS_SHARE * own_cpu_s for cpu_s in used)
 
 
@@ -114,6 +136,8 @@ class TimingMiddleware:
         admitted_s = time.monotonic()
         release = environ.pop(RELEASE_ENVIRON, None)  # burstcheck's, not the app's: the app never sees it
         wait_s = wait_for_release(release, admitted_s)
+        if release:
+            _admit()
         if wait_s:
             time.sleep(wait_s)
         enter_s = time.monotonic()
