@@ -30,6 +30,7 @@ measurability check.
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -192,29 +193,26 @@ def server_cap(timings: Sequence[ServerTiming]) -> int | None:
 def loop_limit(timings: Sequence[ServerTiming]) -> int | None:
     """ASGI on asyncio: the number of workers when every worker's event loop was blocked for most of its part
     of the burst (each then served one request at a time); None when a loop was free, or none is watched."""
-    spans: dict[int, list[ServerTiming]] = {}
-    for t in timings:
-        if t.loop_blocked_enter_s is None or t.loop_blocked_exit_s is None:
-            return None
-        spans.setdefault(t.pid, []).append(t)
-    for mine in spans.values():
+    if any(t.loop_blocked_enter_s is None or t.loop_blocked_exit_s is None for t in timings):
+        return None
+    workers = _by_process(timings)
+    for mine in workers.values():
         blocked = max(t.loop_blocked_exit_s or 0.0 for t in mine) - min(t.loop_blocked_enter_s or 0.0 for t in mine)
         span = max(t.exit_s for t in mine) - min(t.enter_s for t in mine)
         if span <= 0 or blocked < LOOP_BLOCKED_SHARE * span:
             return None
-    return len(spans)
+    return len(workers)
 
 
 def loop_saturated(timings: Sequence[ServerTiming]) -> bool:
     """Every worker's event loop had work for most of its part of the burst: it was on a CPU (its process's
     CPU clock), or waiting for one on a busy machine (its thread's time runnable, where Linux tells it).
     Requests then waited for the loop to get to them - the machine's speed, not a queue in the app."""
-    workers: dict[int, list[ServerTiming]] = {}
-    for t in timings:
-        if t.process_cpu_enter_s is None or t.process_cpu_exit_s is None or t.loop_blocked_enter_s is None:
-            return False
-        workers.setdefault(t.pid, []).append(t)
-    for mine in workers.values():
+    if any(
+        t.process_cpu_enter_s is None or t.process_cpu_exit_s is None or t.loop_blocked_enter_s is None for t in timings
+    ):
+        return False
+    for mine in _by_process(timings).values():
         used = max(t.process_cpu_exit_s or 0.0 for t in mine) - min(t.process_cpu_enter_s or 0.0 for t in mine)
         waits = [(t.loop_cpu_wait_enter_s, t.loop_cpu_wait_exit_s) for t in mine]
         if all(enter is not None and exit is not None for enter, exit in waits):
@@ -241,16 +239,41 @@ def thread_pool_cap(timings: Sequence[ServerTiming]) -> int | None:
 
 
 def cpu_parallelism(timings: Sequence[ServerTiming], cpu_alone_s: float | None = None) -> float:
-    """Cores' worth of CPU work that ran at once: the work of the burst's requests - each the CPU a request
-    used when served alone - over the span from the first entry to the last answer. (The CPU clocks of the
-    burst's own requests would count what threads burn taking turns at the GIL, which is not work done:
-    measured, up to 1.6 cores' worth in one process.) Without the time alone, the handlers' CPU time."""
+    """Cores' worth of CPU work that ran at once: the work of the burst's requests over the span from the first
+    entry to the last answer. A process that served one request at a time counts its requests' own CPU clocks,
+    read at the burst's moment (the same work takes from 7 to 19 ms of CPU on one VM from one moment to the
+    next, so the time alone at calibration would misstate it by as much). Where requests overlapped in one
+    process, their clocks also count what threads burn waiting for the GIL, which is not work done (measured:
+    up to 1.5 cores' worth in one process at a 0.5 ms switch interval): there each request counts the lesser of
+    its process's median clock and the CPU of a request alone."""
     span = max(t.exit_s for t in timings) - min(t.enter_s for t in timings)
     if span <= 0:
         return float(len(timings))
-    if cpu_alone_s is not None:
-        return len(timings) * cpu_alone_s / span
-    return sum(t.cpu_s for t in timings) / span
+    work = 0.0
+    for mine in _by_process(timings).values():
+        clocks = [t.cpu_s for t in mine]
+        if cpu_alone_s is None or admitted_concurrency([(t.enter_s, t.exit_s) for t in mine]) <= 1:
+            work += sum(clocks)
+        else:
+            work += len(mine) * min(cpu_alone_s, statistics.median(clocks))
+    return work / span
+
+
+def cpu_speed(timings: Sequence[ServerTiming], cpu_alone_s: float | None) -> float:
+    """The CPU the burst's requests used over what the same work used alone: how much faster (below 1) or
+    slower the machine ran them than the calibration's. Threads' own clocks only (an event loop's requests
+    share one); 1 where there is nothing to compare."""
+    clocks = [t.cpu_s for t in timings if t.loop_blocked_enter_s is None and t.cpu_s > 0]
+    if not cpu_alone_s or not clocks:
+        return 1.0
+    return statistics.median(clocks) / cpu_alone_s
+
+
+def _by_process(timings: Sequence[ServerTiming]) -> dict[int, list[ServerTiming]]:
+    processes: dict[int, list[ServerTiming]] = {}
+    for t in timings:
+        processes.setdefault(t.pid, []).append(t)
+    return processes
 
 
 def finished_one_by_one(timings: Sequence[ServerTiming], alone_s: float) -> bool:
@@ -277,6 +300,10 @@ def allowed_concurrency(
     # model applies to them only where the evidence from inside says the others did not progress meanwhile.
     queue_model = not cpu_bound or (progressed is not None and progressed < PEERS_PROGRESSED_MIN)
     queue_model = queue_model and not loop_saturated(timings)
+    if cpu_bound and queue_model:
+        # A request's service is its work, done at the burst's speed: behind a lock the holder runs alone and
+        # the waiters spend no CPU, so their clocks say how long the work took then (not at calibration).
+        alone_s *= cpu_speed(timings, cpu_alone_s)
     # A thread pool seen full with tasks waiting is the queue, observed where it forms: it explains the
     # waits, whose shape (each request takes a thread twice, and the loop in between) the model would misread.
     pool = thread_pool_cap(timings)

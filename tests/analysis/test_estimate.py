@@ -107,6 +107,24 @@ def test_a_lock_around_cpu_bound_work_is_a_lock() -> None:
     assert allowed.peers_progressed == 0.0
 
 
+def test_a_lock_around_cpu_bound_work_is_a_lock_when_the_machine_ran_faster_than_alone() -> None:
+    # The same work took twice the CPU at calibration (a VM's speed swings from one moment to the next): the
+    # holder's service in the burst is its own clock's, not the lone request's 2 x S.
+    timings = [t.server for t in tl.lock_around_cpu(N, S)]
+    allowed = allowed_concurrency(timings, 2 * S, True, cpu_alone_s=2 * S)  # type: ignore[arg-type]
+    assert allowed.limited_by == "app" and allowed.value == pytest.approx(1.0, abs=0.1)
+
+
+def test_parallelism_reads_clocks_at_the_bursts_speed_and_not_what_threads_burn_at_the_gil() -> None:
+    # Threads of one process whose clocks also counted 50% of waiting for the GIL: one core's worth of work.
+    burning = [replace(t.server, cpu_s=1.5 * S) for t in tl.gil_turns(N, S)]  # type: ignore[type-var]
+    assert allowed_concurrency(burning, S, True, cpu_alone_s=S).cpu_parallelism == pytest.approx(1.0)
+    # Processes serving one request at a time: their own clocks, whatever a slower calibration said.
+    processes = [t.server for t in tl.processes_sharing_cores(N, S, processes=4, cores=2)]
+    allowed = allowed_concurrency(processes, 2 * S, True, cpu_alone_s=2 * S)  # type: ignore[arg-type]
+    assert allowed.cpu_parallelism == pytest.approx(2.0)
+
+
 def test_without_evidence_from_inside_cpu_bound_requests_are_not_taken_for_a_queue() -> None:
     # macOS, or an event loop: no peer evidence; CPU-bound requests sharing cores are not a lock.
     burst = tuple(replace(t, server=replace(t.server, peers=None, peers_progressed=None)) for t in tl.gil_turns(N, S))  # type: ignore[arg-type]
