@@ -125,6 +125,25 @@ def lock_around_cpu(n: int, handler_s: float) -> tuple[RequestTiming, ...]:
     return _with_peers(timings, progressed=False)
 
 
+def one_at_a_time_alone(n: int, handler_s: float) -> tuple[RequestTiming, ...]:
+    """CPU-bound requests that a busy machine let into the app one by one, each done before the next got a CPU:
+    nothing limited them that the burst could see, and no two met inside the app (no peers to sample)."""
+    return tuple(
+        request(T0 + i * 1.1 * handler_s, T0 + (i * 1.1 + 1) * handler_s, thread=100 + i, cpu=handler_s)
+        for i in range(n)
+    )
+
+
+def lock_around_cpu_preempted(n: int, cpu_s: tuple[float, ...], stretch: float) -> tuple[RequestTiming, ...]:
+    """A lock around CPU-bound work on a busy machine: each holder runs its own CPU time (`cpu_s`, in turn: the
+    machine's speed changes), stretched by preemption; the waiters make no progress."""
+    timings, at = [], T0
+    for i in range(n):
+        at += stretch * cpu_s[i % len(cpu_s)]
+        timings.append(request(T0, at, thread=100 + i, cpu=cpu_s[i % len(cpu_s)]))
+    return _with_peers(timings, progressed=False)
+
+
 def lock_with_backoff(n: int, handler_s: float, idle_s: float) -> tuple[RequestTiming, ...]:
     """A lock whose waiters sleep between tries (SQLite's busy handler): one holder at a time, and the lock sits
     unclaimed for `idle_s` between holders."""

@@ -114,7 +114,7 @@ def queued(timing: ServerTiming, alone_s: float) -> bool:
     return timing.in_app_s > (1 + QUEUE_TOLERANCE) * alone_s
 
 
-def app_limit(timings: Sequence[ServerTiming], alone_s: float) -> float | None:
+def app_limit(timings: Sequence[ServerTiming], alone_s: float, off_cpu_s: float | None = None) -> float | None:
     """Time-average number of requests in service while at least one queued; None without a real queue."""
     waiting = [t for t in timings if queued(t, alone_s)]
     if len(waiting) < QUEUED_SHARE_MIN * len(timings):
@@ -140,7 +140,7 @@ def app_limit(timings: Sequence[ServerTiming], alone_s: float) -> float | None:
     idle_s = sum(duration for level, duration in levels if level == 0)
     if congested_s <= 0:
         return None
-    one_by_one = finished_one_by_one(timings, alone_s)
+    one_by_one = finished_one_by_one(timings, alone_s, off_cpu_s)
     # Waiting while the app sat idle is the machine's slowness - unless they still left one at a time: a lock
     # whose waiters sleep between tries (a back-off) sits unclaimed between holders.
     if idle_s > QUEUE_IDLE_SHARE_MAX * congested_s and not one_by_one:
@@ -276,10 +276,16 @@ def _by_process(timings: Sequence[ServerTiming]) -> dict[int, list[ServerTiming]
     return processes
 
 
-def finished_one_by_one(timings: Sequence[ServerTiming], alone_s: float) -> bool:
-    exits = sorted(t.exit_s for t in timings)
-    gaps = [later - earlier for earlier, later in pairwise(exits)]
-    return bool(gaps) and sum(gap >= alone_s / 2 for gap in gaps) >= ONE_BY_ONE_SHARE * len(gaps)
+def finished_one_by_one(timings: Sequence[ServerTiming], alone_s: float, off_cpu_s: float | None = None) -> bool:
+    """Whether the exits came a service time apart. With `off_cpu_s` (the part of a lone request's time off its
+    CPU), each request's service is at least its own CPU at the burst's moment, or that part (a sleep, an
+    I/O wait; or a busy machine's preemption, which the burst meets too)."""
+    ordered = sorted(timings, key=lambda t: t.exit_s)
+    gaps = [
+        (later.exit_s - earlier.exit_s, alone_s if off_cpu_s is None else min(alone_s, max(later.cpu_s, off_cpu_s)))
+        for earlier, later in pairwise(ordered)
+    ]
+    return bool(gaps) and sum(gap >= service_s / 2 for gap, service_s in gaps) >= ONE_BY_ONE_SHARE * len(gaps)
 
 
 def allowed_concurrency(
@@ -300,14 +306,15 @@ def allowed_concurrency(
     # model applies to them only where the evidence from inside says the others did not progress meanwhile.
     queue_model = not cpu_bound or (progressed is not None and progressed < PEERS_PROGRESSED_MIN)
     queue_model = queue_model and not loop_saturated(timings)
-    if cpu_bound and queue_model:
-        # A request's service is its work, done at the burst's speed: behind a lock the holder runs alone and
-        # the waiters spend no CPU, so their clocks say how long the work took then (not at calibration).
-        alone_s *= cpu_speed(timings, cpu_alone_s)
+    off_cpu_s = max(0.0, alone_s - cpu_alone_s) if cpu_alone_s is not None else None
+    if queue_model and cpu_alone_s:
+        # The CPU part of a request's service is done at the burst's speed: behind a lock the holder runs alone
+        # and the waiters spend no CPU, so their clocks say how long that work took then (not at calibration).
+        alone_s += cpu_alone_s * (cpu_speed(timings, cpu_alone_s) - 1)
     # A thread pool seen full with tasks waiting is the queue, observed where it forms: it explains the
     # waits, whose shape (each request takes a thread twice, and the loop in between) the model would misread.
     pool = thread_pool_cap(timings)
-    app = app_limit(timings, alone_s) if queue_model and pool is None else None
+    app = app_limit(timings, alone_s, off_cpu_s) if queue_model and pool is None else None
     if app is not None:
         bounds.append((app, "app"))
     cap = server_cap(timings)
@@ -327,7 +334,7 @@ def allowed_concurrency(
         cpu_parallelism=cpu_parallelism(timings, cpu_alone_s),
         queued_share=sum(queued(t, alone_s) for t in timings) / n,
         overlap=admitted_concurrency([(max(t.enter_s, t.exit_s - alone_s), t.exit_s) for t in timings]),
-        finished_one_by_one=finished_one_by_one(timings, alone_s),
+        finished_one_by_one=finished_one_by_one(timings, alone_s, off_cpu_s),
         loop_limit=loop,
         thread_pool=pool,
         together=admitted_concurrency([inside(t) for t in timings]),

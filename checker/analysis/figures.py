@@ -123,23 +123,28 @@ class AttemptFigures:
         return statistics.median(b.effective_concurrency for b in self.bursts)
 
     @property
+    def judged(self) -> tuple[BurstFigures, ...]:
+        """The bursts the verdict reads: those that tested the app, where any did."""
+        return tuple(b for b in self.bursts if tested_the_app(b)) or self.bursts
+
+    @property
     def allowed_concurrency(self) -> float | None:
-        """Allowed concurrency, median over the bursts; None unless every burst had server timings."""
+        """Allowed concurrency, median over the judged bursts; None unless every burst had server timings."""
         if any(b.allowed is None for b in self.bursts):
             return None
-        return statistics.median(b.measured for b in self.bursts)
+        return statistics.median(b.measured for b in self.judged)
 
     @property
     def parallelism(self) -> float | None:
-        """Cores' worth of CPU that ran at once (median over the bursts); None without server timings."""
+        """Cores' worth of CPU that ran at once (median over the judged bursts); None without server timings."""
         if any(b.allowed is None for b in self.bursts):
             return None
-        return statistics.median(b.allowed.cpu_parallelism for b in self.bursts if b.allowed is not None)
+        return statistics.median(b.allowed.cpu_parallelism for b in self.judged if b.allowed is not None)
 
     @property
     def measured(self) -> float:
-        """The figure the verdict uses (median over the bursts)."""
-        return statistics.median(b.measured for b in self.bursts)
+        """The figure the verdict uses (median over the judged bursts)."""
+        return statistics.median(b.measured for b in self.judged)
 
     @property
     def basis(self) -> str:
@@ -150,8 +155,9 @@ class AttemptFigures:
 
     @property
     def median_index(self) -> int:
-        """Which burst is the median one (by the verdict's figure; the lower middle of an even count)."""
-        ordered = sorted(range(len(self.bursts)), key=lambda i: self.bursts[i].measured)
+        """Which burst is the median judged one (by the verdict's figure; the lower middle of an even count)."""
+        judged = [i for i, b in enumerate(self.bursts) if b in self.judged]
+        ordered = sorted(judged, key=lambda i: self.bursts[i].measured)
         return ordered[(len(ordered) - 1) // 2]
 
     @property
@@ -164,8 +170,17 @@ class AttemptFigures:
 
     @property
     def unstable(self) -> bool:
-        values = [b.measured for b in self.bursts]
+        values = [b.measured for b in self.judged]
         return len(values) > 1 and max(values) > UNSTABLE_RATIO * min(values)
+
+
+def tested_the_app(burst: BurstFigures) -> bool:
+    """Whether a burst could show how the app serves requests: something limited it, or two of its requests
+    were inside the app at once. Requests that each ran alone - a busy machine let the released threads in one
+    by one, each done before the next got a CPU - say nothing about a lock in the app."""
+    if burst.allowed is None or burst.server is None:
+        return True
+    return burst.allowed.limited_by != "nothing" or burst.server.admitted_concurrency >= 2
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:

@@ -125,7 +125,7 @@ def judge(
     measured = figures.measured
     noise = ""
     if figures.unstable:
-        values = sorted(b.measured for b in figures.bursts)
+        values = sorted(b.measured for b in figures.judged)
         # Name the machine only when it was measured busy: uneven shares between workers vary bursts too.
         cause = (
             f" (other processes used {figures.others_cpu_cores:.1f} CPU cores)"

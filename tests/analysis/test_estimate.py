@@ -115,6 +115,16 @@ def test_a_lock_around_cpu_bound_work_is_a_lock_when_the_machine_ran_faster_than
     assert allowed.limited_by == "app" and allowed.value == pytest.approx(1.0, abs=0.1)
 
 
+def test_a_lock_around_cpu_bound_work_on_a_busy_machine_is_a_lock() -> None:
+    # Alone, S of CPU took 2 x S (preempted); in the burst some holders ran at twice the speed, so the exits
+    # come 0.5 S to 1 S of CPU apart, stretched alike: some gaps are shorter than half the time alone, none
+    # shorter than half the holder's own CPU and preemption.
+    timings = [t.server for t in tl.lock_around_cpu_preempted(N, (S, S / 2, S / 2), stretch=2)]
+    allowed = allowed_concurrency(timings, 2 * S, False, cpu_alone_s=S)  # type: ignore[arg-type]
+    assert allowed.limited_by == "app" and allowed.value == pytest.approx(1.0, abs=0.2)
+    assert allowed.finished_one_by_one
+
+
 def test_parallelism_reads_clocks_at_the_bursts_speed_and_not_what_threads_burn_at_the_gil() -> None:
     # Threads of one process whose clocks also counted 50% of waiting for the GIL: one core's worth of work.
     burning = [replace(t.server, cpu_s=1.5 * S) for t in tl.gil_turns(N, S)]  # type: ignore[type-var]

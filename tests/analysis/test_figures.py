@@ -7,6 +7,7 @@ import pytest
 from checker.analysis.figures import effective_concurrency, percentile, summarize, summarize_burst
 from checker.analysis.verdict import judge, measurable_concurrency
 from checker.wire import Measurement, RequestTiming
+from tests import timelines as tl
 
 L1 = 0.2  # the fake endpoint's single-request latency
 
@@ -89,6 +90,16 @@ def test_verdict_uses_the_median_of_repeats() -> None:
     judgement = judge(figures, 8, None, ">= 8")
     assert judgement.verdict == "pass" and "unstable: repeats measured 1.0 to" in judgement.reason
     assert "busy" not in judgement.reason and "CPU cores" not in judgement.reason  # not measured busy: no guess
+
+
+def test_bursts_whose_requests_never_met_inside_the_app_do_not_outvote_one_that_did() -> None:
+    # A busy machine let two bursts' requests in one by one: they say nothing about the lock the third found.
+    alone, lock = tl.one_at_a_time_alone(10, 0.001), tl.lock_around_cpu(10, 0.001)
+    figures = summarize(Measurement(tl.calibration(0.001, cpu_share=1.0), (alone, lock, alone)), 200)
+    assert figures.measured == pytest.approx(1.0, abs=0.1) and figures.median_index == 1
+    assert judge(figures, None, 1.5, "serialized").verdict == "pass"
+    # Where no burst met inside the app, all are read (the server admitted them together: nothing limited).
+    assert summarize(Measurement(tl.calibration(0.001, cpu_share=1.0), (alone,) * 3), 200).measured == 10
 
 
 def test_failed_requests_make_an_error_with_count_and_first_error() -> None:
