@@ -178,6 +178,21 @@ def blocked_loop(n: int, handler_s: float) -> tuple[RequestTiming, ...]:
     )
 
 
+def blocked_loops_waiting_for_a_cpu(n: int, handler_s: float, workers: int) -> tuple[RequestTiming, ...]:
+    """A blocking call in `async def` on `workers` event loops of a busy machine: each loop takes its next
+    request only after the last one's answer, and two handler times later (waiting for a CPU), so its
+    heartbeat was late for less than half of its part of the burst."""
+    timings = []
+    for i in range(n):
+        start = T0 + (i // workers) * 3 * handler_s
+        blocked = {
+            "loop_blocked_enter_s": (i // workers) * handler_s,
+            "loop_blocked_exit_s": (i // workers + 1) * handler_s,
+        }
+        timings.append(request(start, start + handler_s, pid=PID + i % workers, thread=1, cpu=0.001, **blocked))
+    return tuple(timings)
+
+
 def anyio_pool(n: int, handler_s: float, size: int) -> tuple[RequestTiming, ...]:
     """`def` endpoints in anyio's thread pool of `size` on one event loop: the first `size` run at once, the rest
     wait for a thread; the pool is full, with tasks waiting, at the first wave's answers."""

@@ -192,14 +192,16 @@ def server_cap(timings: Sequence[ServerTiming]) -> int | None:
 
 def loop_limit(timings: Sequence[ServerTiming]) -> int | None:
     """ASGI on asyncio: the number of workers when every worker's event loop was blocked for most of its part
-    of the burst (each then served one request at a time); None when a loop was free, or none is watched."""
+    of the burst, or served its requests one at a time (on a busy machine a blocked loop also waits for a CPU
+    between requests, which its heartbeat does not count); None when a loop was free, or none is watched."""
     if any(t.loop_blocked_enter_s is None or t.loop_blocked_exit_s is None for t in timings):
         return None
     workers = _by_process(timings)
     for mine in workers.values():
         blocked = max(t.loop_blocked_exit_s or 0.0 for t in mine) - min(t.loop_blocked_enter_s or 0.0 for t in mine)
         span = max(t.exit_s for t in mine) - min(t.enter_s for t in mine)
-        if span <= 0 or blocked < LOOP_BLOCKED_SHARE * span:
+        one_at_a_time = admitted_concurrency([(t.enter_s, t.exit_s) for t in mine]) <= 1
+        if not one_at_a_time and (span <= 0 or blocked < LOOP_BLOCKED_SHARE * span):
             return None
     return len(workers)
 

@@ -162,6 +162,13 @@ def test_an_event_loop_blocked_all_along_served_one_at_a_time() -> None:
     assert (allowed.value, allowed.limited_by, allowed.loop_limit) == (1, "loop", 1)
 
 
+def test_blocked_loops_that_waited_for_a_cpu_between_requests_still_served_one_at_a_time() -> None:
+    # Two workers on a busy machine: each loop's heartbeat was late for half its part of the burst at most,
+    # but no worker ever had two requests inside the app.
+    allowed = estimate(tl.blocked_loops_waiting_for_a_cpu(10, S, workers=2), blocks_loop=True)
+    assert (allowed.value, allowed.limited_by, allowed.loop_limit) == (2, "loop", 2)
+
+
 def test_a_loop_kept_busy_by_many_short_callbacks_is_not_a_blocked_one() -> None:
     # The same late timer, but a request alone never held the loop: many requests' work kept it busy.
     assert estimate(tl.blocked_loop(10, S), blocks_loop=False).limited_by == "nothing"
