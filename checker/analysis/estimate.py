@@ -254,7 +254,11 @@ def cpu_parallelism(timings: Sequence[ServerTiming], cpu_alone_s: float | None =
     work = 0.0
     for mine in _by_process(timings).values():
         clocks = [t.cpu_s for t in mine]
-        if cpu_alone_s is None or admitted_concurrency([(t.enter_s, t.exit_s) for t in mine]) <= 1:
+        process_clocks = [(t.process_cpu_enter_s, t.process_cpu_exit_s) for t in mine]
+        if all(enter is not None and exit is not None for enter, exit in process_clocks):
+            # An event loop's worker: its process's CPU clock from the first entry to the last answer.
+            work += max(exit or 0.0 for _, exit in process_clocks) - min(enter or 0.0 for enter, _ in process_clocks)
+        elif cpu_alone_s is None or admitted_concurrency([(t.enter_s, t.exit_s) for t in mine]) <= 1:
             work += sum(clocks)
         else:
             work += len(mine) * min(cpu_alone_s, statistics.median(clocks))

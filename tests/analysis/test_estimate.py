@@ -115,6 +115,29 @@ def test_a_lock_around_cpu_bound_work_is_a_lock_when_the_machine_ran_faster_than
     assert allowed.limited_by == "app" and allowed.value == pytest.approx(1.0, abs=0.1)
 
 
+def test_an_event_loop_s_parallelism_is_its_process_clock_not_the_sum_of_overlapping_requests() -> None:
+    # One loop answers N requests one after another while they all wait inside the app; each request's clock
+    # is the process's over its own window (they overlap), and the process used half a core all along.
+    timings = [
+        t.server
+        for t in (
+            tl.request(
+                tl.T0,
+                tl.T0 + (i + 1) * S,
+                thread=1,
+                cpu=0.5 * (i + 1) * S,
+                loop_blocked_enter_s=0.0,
+                loop_blocked_exit_s=0.0,
+                process_cpu_enter_s=0.0,
+                process_cpu_exit_s=0.5 * (i + 1) * S,
+            )
+            for i in range(N)
+        )
+    ]
+    allowed = allowed_concurrency(timings, S, False, cpu_alone_s=S)  # type: ignore[arg-type]
+    assert allowed.cpu_parallelism == pytest.approx(0.5)
+
+
 def test_a_lock_around_cpu_bound_work_on_a_busy_machine_is_a_lock() -> None:
     # Alone, S of CPU took 2 x S (preempted); in the burst some holders ran at twice the speed, so the exits
     # come 0.5 S to 1 S of CPU apart, stretched alike: some gaps are shorter than half the time alone, none
