@@ -13,7 +13,8 @@ import time
 import psutil
 import pytest
 
-from checker.run.processes import TERMINATE_GRACE_S, managed_process
+from checker.run.process_path import TOKEN_VARIABLE
+from checker.run.processes import TERMINATE_GRACE_S, active_tokens, managed_process
 from tests.conftest import our_processes, running, skip_without_tokens, still_running
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("process_path")]  # real process trees, on both paths
@@ -133,6 +134,11 @@ def test_load_beside_a_measurement_counts_as_the_rest_of_the_machine() -> None:
 
     sleeper = [sys.executable, "-c", "import time; time.sleep(60)"]
     with managed_process(sleeper, measured=False) as load, managed_process(sleeper) as own:
+        # Until it has exec'd, a child's environment in /proc is still its parent's, without the run's token.
+        deadline = time.monotonic() + 10
+        while psutil.Process(own.pid).environ().get(TOKEN_VARIABLE) not in active_tokens():
+            assert time.monotonic() < deadline, "the measured process never showed the run's token"
+            time.sleep(0.01)
         counted = {pid for pid, _ in sample_others().others_cpu_s}
         assert load.pid in counted  # the rest of the machine
         assert own.pid not in counted  # a process of this run
