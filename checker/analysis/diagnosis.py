@@ -154,6 +154,12 @@ def _parallel(figures: AttemptFigures, allowed: AllowedConcurrency, processes: i
     parallel = allowed.cpu_parallelism
     if processes == 1 and parallel >= GIL_RELEASED_PARALLELISM:
         return f"; {share}: {parallel:.1f} cores' worth ran at once, outside the GIL (C code that releases it)"
+    if processes == 1 and figures.median_burst.loop_blocked_s is not None:  # an asyncio worker
+        return (
+            f"; {share}: they took turns on the event loop, {parallel:.1f} cores' worth at once - one process"
+            " runs its requests' Python code one step at a time: for more throughput use more workers, or move"
+            " the CPU work off the loop"
+        )
     if processes == 1:
         return (
             f"; {share}: they took turns at the GIL, {parallel:.1f} cores' worth at once - threads cannot run"

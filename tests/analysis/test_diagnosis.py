@@ -46,6 +46,17 @@ def test_cpu_bound_threads_are_served_together_and_the_gil_is_named_for_parallel
     assert "; CPU-bound, 97% CPU when alone: they took turns at the GIL, 1.0 cores' worth at once" in text
 
 
+def test_cpu_bound_requests_on_an_event_loop_took_turns_on_the_loop_not_threads() -> None:
+    # A sub-millisecond hash in `async def` (a FastAPI app): one loop ran each request's step in turn.
+    on_loop = tuple(
+        replace(t, server=replace(t.server, loop_blocked_enter_s=0.0, loop_blocked_exit_s=0.0))  # type: ignore[type-var]
+        for t in tl.gil_turns(N, S)
+    )
+    text = diagnose(figures(on_loop, cpu_share=0.92), 2)
+    assert "they took turns on the event loop, 0.9 cores' worth at once" in text
+    assert "GIL" not in text and "threads" not in text.split(";")[1]
+
+
 def test_cpu_bound_that_releases_the_gil_is_not_blamed_on_it() -> None:
     # A SQLite scan: C code that releases the GIL runs on both cores in one process.
     burst = tuple(
