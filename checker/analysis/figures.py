@@ -36,6 +36,11 @@ LATE_WAVE_SERVICE_TIMES = 5
 # body is the transfer's, which diagnosis.py names. The server's thread is busy all the while, and the
 # middleware cannot see it: the verdict then uses what clients experienced.
 STREAMED_MAX_BYTES = 256 * 1024
+# A request alone held its event loop only if it did so for at least the loop's heartbeat (asgi_timing's
+# LOOP_LATE_S): a shorter step of `async def` work reads as a late beat or not by chance (a 0.43 ms hash in a
+# FastAPI app flipped the estimate between 1 and 60 from run to run). Such a step is a turn on the loop, as
+# a thread's turn at the GIL is; blocks of a millisecond and more are seen every time.
+LOOP_HELD_MIN_S = 0.001
 
 
 @dataclass(frozen=True)
@@ -392,11 +397,14 @@ def streams(alone: Sequence[RequestTiming], single_latency_s: float, in_app_s: f
 
 def blocks_loop(alone: Sequence[ServerTiming]) -> bool:
     """Whether a request served alone held its event loop for most of its time in the app (a blocking call or
-    CPU-bound work in `async def`); False where no loop is watched."""
+    CPU-bound work in `async def`), and for LOOP_HELD_MIN_S at least; False where no loop is watched."""
     shares = [
-        max(s.loop_blocked_exit_s - s.loop_blocked_enter_s, s.loop_lag_max_s or 0.0) / s.in_app_s
-        for s in alone
-        if s.loop_blocked_enter_s is not None and s.loop_blocked_exit_s is not None and s.in_app_s > 0
+        (held if held >= LOOP_HELD_MIN_S else 0.0) / s.in_app_s
+        for s, held in (
+            (s, max(s.loop_blocked_exit_s - s.loop_blocked_enter_s, s.loop_lag_max_s or 0.0))
+            for s in alone
+            if s.loop_blocked_enter_s is not None and s.loop_blocked_exit_s is not None and s.in_app_s > 0
+        )
     ]
     return bool(shares) and statistics.median(shares) >= LOOP_BLOCKED_SHARE
 

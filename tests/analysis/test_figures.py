@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from checker.analysis.figures import effective_concurrency, percentile, summarize, summarize_burst
+from checker.analysis.figures import blocks_loop, effective_concurrency, percentile, summarize, summarize_burst
 from checker.analysis.verdict import judge, measurable_concurrency
-from checker.wire import Measurement, RequestTiming
+from checker.wire import Measurement, RequestTiming, ServerTiming
 from tests import timelines as tl
 
 L1 = 0.2  # the fake endpoint's single-request latency
@@ -100,6 +100,19 @@ def test_bursts_whose_requests_never_met_inside_the_app_do_not_outvote_one_that_
     assert judge(figures, None, 1.5, "serialized").verdict == "pass"
     # Where no burst met inside the app, all are read (the server admitted them together: nothing limited).
     assert summarize(Measurement(tl.calibration(0.001, cpu_share=1.0), (alone,) * 3), 200).measured == 10
+
+
+def test_a_loop_is_held_by_a_request_alone_only_for_a_heartbeat_or_more() -> None:
+    def alone(held_s: float, in_app_s: float) -> ServerTiming:
+        return ServerTiming(
+            pid=1, thread_id=1, enter_s=10.0, exit_s=10.0 + in_app_s, cpu_s=in_app_s, loop_blocked_enter_s=0.0,
+            loop_blocked_exit_s=0.0, loop_lag_max_s=held_s,
+        )  # fmt: skip
+
+    # A 0.43 ms hash in `async def`: its beat was late for most of it, or not, by chance: a turn on the loop.
+    assert not blocks_loop([alone(0.0004, 0.00045)] * 3)
+    # A 5 ms blocking call is seen every time.
+    assert blocks_loop([alone(0.005, 0.0051)] * 3)
 
 
 def test_failed_requests_make_an_error_with_count_and_first_error() -> None:
