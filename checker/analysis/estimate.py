@@ -194,14 +194,13 @@ def loop_limit(timings: Sequence[ServerTiming]) -> int | None:
     """ASGI on asyncio: the number of workers when every worker's event loop was blocked for most of its part
     of the burst, or served its requests one at a time (on a busy machine a blocked loop also waits for a CPU
     between requests, which its heartbeat does not count); None when a loop was free, or none is watched."""
-    if any(t.loop_blocked_enter_s is None or t.loop_blocked_exit_s is None for t in timings):
-        return None
     workers = _by_process(timings)
     for mine in workers.values():
-        blocked = max(t.loop_blocked_exit_s or 0.0 for t in mine) - min(t.loop_blocked_enter_s or 0.0 for t in mine)
-        span = max(t.exit_s for t in mine) - min(t.enter_s for t in mine)
-        one_at_a_time = admitted_concurrency([(t.enter_s, t.exit_s) for t in mine]) <= 1
-        if not one_at_a_time and (span <= 0 or blocked < LOOP_BLOCKED_SHARE * span):
+        blocked = _clock_moved([(t.loop_blocked_enter_s, t.loop_blocked_exit_s) for t in mine])
+        if blocked is None:
+            return None
+        span = _clock_moved([(t.enter_s, t.exit_s) for t in mine]) or 0.0
+        if in_app_at_once(mine) > 1 and (span <= 0 or blocked < LOOP_BLOCKED_SHARE * span):
             return None
     return len(workers)
 
@@ -210,16 +209,14 @@ def loop_saturated(timings: Sequence[ServerTiming]) -> bool:
     """Every worker's event loop had work for most of its part of the burst: it was on a CPU (its process's
     CPU clock), or waiting for one on a busy machine (its thread's time runnable, where Linux tells it).
     Requests then waited for the loop to get to them - the machine's speed, not a queue in the app."""
-    if any(
-        t.process_cpu_enter_s is None or t.process_cpu_exit_s is None or t.loop_blocked_enter_s is None for t in timings
-    ):
+    if any(t.loop_blocked_enter_s is None for t in timings):
         return False
     for mine in _by_process(timings).values():
-        used = max(t.process_cpu_exit_s or 0.0 for t in mine) - min(t.process_cpu_enter_s or 0.0 for t in mine)
-        waits = [(t.loop_cpu_wait_enter_s, t.loop_cpu_wait_exit_s) for t in mine]
-        if all(enter is not None and exit is not None for enter, exit in waits):
-            used += max(exit or 0.0 for _, exit in waits) - min(enter or 0.0 for enter, _ in waits)
-        span = max(t.exit_s for t in mine) - min(t.enter_s for t in mine)
+        used = _process_cpu_s(mine)
+        if used is None:
+            return False
+        used += _clock_moved([(t.loop_cpu_wait_enter_s, t.loop_cpu_wait_exit_s) for t in mine]) or 0.0
+        span = _clock_moved([(t.enter_s, t.exit_s) for t in mine]) or 0.0
         if span <= 0 or used < LOOP_SATURATED_CORES * span:
             return False
     return True
@@ -254,11 +251,10 @@ def cpu_parallelism(timings: Sequence[ServerTiming], cpu_alone_s: float | None =
     work = 0.0
     for mine in _by_process(timings).values():
         clocks = [t.cpu_s for t in mine]
-        process_clocks = [(t.process_cpu_enter_s, t.process_cpu_exit_s) for t in mine]
-        if all(enter is not None and exit is not None for enter, exit in process_clocks):
-            # An event loop's worker: its process's CPU clock from the first entry to the last answer.
-            work += max(exit or 0.0 for _, exit in process_clocks) - min(enter or 0.0 for enter, _ in process_clocks)
-        elif cpu_alone_s is None or admitted_concurrency([(t.enter_s, t.exit_s) for t in mine]) <= 1:
+        process_s = _process_cpu_s(mine)  # an event loop's worker
+        if process_s is not None:
+            work += process_s
+        elif cpu_alone_s is None or in_app_at_once(mine) <= 1:
             work += sum(clocks)
         else:
             work += len(mine) * min(cpu_alone_s, statistics.median(clocks))
@@ -280,6 +276,26 @@ def _by_process(timings: Sequence[ServerTiming]) -> dict[int, list[ServerTiming]
     for t in timings:
         processes.setdefault(t.pid, []).append(t)
     return processes
+
+
+def in_app_at_once(timings: Sequence[ServerTiming]) -> int:
+    """The most requests inside the app at the same moment."""
+    return admitted_concurrency([(t.enter_s, t.exit_s) for t in timings])
+
+
+def _clock_moved(readings: Sequence[tuple[float | None, float | None]]) -> float | None:
+    """How far a clock read at each request's entry and answer moved, from the earliest entry to the latest
+    answer; None where a reading is missing."""
+    enters = [enter for enter, _ in readings if enter is not None]
+    exits = [exit for _, exit in readings if exit is not None]
+    if not readings or len(enters) < len(readings) or len(exits) < len(readings):
+        return None
+    return max(exits) - min(enters)
+
+
+def _process_cpu_s(mine: Sequence[ServerTiming]) -> float | None:
+    """An ASGI worker's process CPU clock over its part of the burst; None elsewhere."""
+    return _clock_moved([(t.process_cpu_enter_s, t.process_cpu_exit_s) for t in mine])
 
 
 def finished_one_by_one(timings: Sequence[ServerTiming], alone_s: float, off_cpu_s: float | None = None) -> bool:

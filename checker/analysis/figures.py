@@ -12,8 +12,8 @@ from checker.analysis.estimate import (
     CPU_BOUND_SHARE,
     LOOP_BLOCKED_SHARE,
     AllowedConcurrency,
-    admitted_concurrency,
     allowed_concurrency,
+    in_app_at_once,
 )
 from checker.app_server.spec import streamed_after_answer
 from checker.wire import Measurement, RequestTiming, ServerTiming
@@ -128,9 +128,15 @@ class AttemptFigures:
         return statistics.median(b.effective_concurrency for b in self.bursts)
 
     @property
-    def judged(self) -> tuple[BurstFigures, ...]:
-        """The bursts the verdict reads: those that tested the app, where any did."""
-        return tuple(b for b in self.bursts if tested_the_app(b)) or self.bursts
+    def judged_indices(self) -> list[int]:
+        """Which bursts the verdict reads: those that tested the app, where any did."""
+        tested = [i for i, b in enumerate(self.bursts) if tested_the_app(b)]
+        return tested or list(range(len(self.bursts)))
+
+    @property
+    def judged(self) -> list[BurstFigures]:
+        """The bursts the verdict reads."""
+        return [self.bursts[i] for i in self.judged_indices]
 
     @property
     def allowed_concurrency(self) -> float | None:
@@ -161,8 +167,7 @@ class AttemptFigures:
     @property
     def median_index(self) -> int:
         """Which burst is the median judged one (by the verdict's figure; the lower middle of an even count)."""
-        judged = [i for i, b in enumerate(self.bursts) if b in self.judged]
-        ordered = sorted(judged, key=lambda i: self.bursts[i].measured)
+        ordered = sorted(self.judged_indices, key=lambda i: self.bursts[i].measured)
         return ordered[(len(ordered) - 1) // 2]
 
     @property
@@ -219,7 +224,7 @@ def summarize_server(timings: Sequence[RequestTiming]) -> ServerFigures | None:
     return ServerFigures(
         processes=len({s.pid for s in seen}),
         threads=len({(s.pid, s.thread_id) for s in seen}),
-        admitted_concurrency=admitted_concurrency([(s.enter_s, s.exit_s) for s in seen]),
+        admitted_concurrency=in_app_at_once(seen),
         arrival_spread_s=max(s.enter_s for s in seen) - min(s.enter_s for s in seen),
         cpu_share_p50=statistics.median(cpu_share(s) for s in seen),
     )
@@ -399,14 +404,18 @@ def blocks_loop(alone: Sequence[ServerTiming]) -> bool:
     """Whether a request served alone held its event loop for most of its time in the app (a blocking call or
     CPU-bound work in `async def`), and for LOOP_HELD_MIN_S at least; False where no loop is watched."""
     shares = [
-        (held if held >= LOOP_HELD_MIN_S else 0.0) / s.in_app_s
-        for s, held in (
-            (s, max(s.loop_blocked_exit_s - s.loop_blocked_enter_s, s.loop_lag_max_s or 0.0))
-            for s in alone
-            if s.loop_blocked_enter_s is not None and s.loop_blocked_exit_s is not None and s.in_app_s > 0
-        )
+        _loop_held_s(s) / s.in_app_s
+        for s in alone
+        if s.loop_blocked_enter_s is not None and s.loop_blocked_exit_s is not None and s.in_app_s > 0
     ]
     return bool(shares) and statistics.median(shares) >= LOOP_BLOCKED_SHARE
+
+
+def _loop_held_s(alone: ServerTiming) -> float:
+    """How long a request alone held its loop: the loop's blocked time meanwhile, or its worst lag; 0 below
+    LOOP_HELD_MIN_S."""
+    held = max((alone.loop_blocked_exit_s or 0.0) - (alone.loop_blocked_enter_s or 0.0), alone.loop_lag_max_s or 0.0)
+    return held if held >= LOOP_HELD_MIN_S else 0.0
 
 
 def work_share(measurement: Measurement, cpu_alone: float | None) -> float:

@@ -91,14 +91,6 @@ def _some_peers() -> list[_InApp]:
             continue
 
 
-def _admit() -> None:
-    """A burst's request waits for its release: counted for the switch interval from now, so that the threads
-    the release wakes together already wait for the GIL with the fine interval. (Threads that began waiting
-    under Python's 5 ms let the first one in run its whole millisecond handler before the next got in: the
-    requests entered one after another and a lock in the app never showed.)"""
-    _SWITCHING.entered()
-
-
 def _enter() -> _InApp:
     """A burst's request enters the app: registered for its peers."""
     clock = time.pthread_getcpuclockid(threading.get_ident()) if CPU_CLOCKS else None
@@ -137,7 +129,11 @@ class TimingMiddleware:
         release = environ.pop(RELEASE_ENVIRON, None)  # burstcheck's, not the app's: the app never sees it
         wait_s = wait_for_release(release, admitted_s)
         if release:
-            _admit()
+            # Counted for the switch interval from admission, so that the threads the release wakes together
+            # already wait for the GIL with the fine interval. (Threads that began waiting under Python's 5 ms
+            # let the first one in run its whole millisecond handler before the next got in: the requests
+            # entered one after another and a lock in the app never showed.)
+            _SWITCHING.entered()
         if wait_s:
             time.sleep(wait_s)
         enter_s = time.monotonic()
