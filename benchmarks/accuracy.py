@@ -16,6 +16,7 @@ to re-judge them without measuring again; `--only TEXT` measures the cases whose
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import subprocess
@@ -43,6 +44,7 @@ from checker.config import (
 )
 from checker.run.burst_client import measure
 from checker.run.processes import managed_process
+from checker.run.runner import measure_testing_the_app
 from checker.run.server import running_server
 from checker.wire import Measurement
 
@@ -173,7 +175,13 @@ def _measure_cells(case: Case, base_url: str, cells: list[tuple[float, int]], re
     for ms, n in cells:
         started = time.monotonic()
         burst = Burst(requests=n, repeats=repeats, calibration_requests=5, timeout=60)
-        measurement, _ = measure(base_url, Endpoint(path=url(case, ms)), burst, warm_up=mode.warm_up_requests(n))
+        # As `burstcheck run` measures: again where no burst tested the app.
+        measurement, _ = measure_testing_the_app(
+            functools.partial(measure, warm_up=mode.warm_up_requests(n)),
+            base_url,
+            Endpoint(path=url(case, ms)),
+            burst,
+        )
         raw[key_of(case, ms, n)] = measurement.to_json()  # with others_cpu_cores: parallelism needs it
         print(f"  measured {key_of(case, ms, n)} in {time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
 

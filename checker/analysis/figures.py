@@ -128,6 +128,11 @@ class AttemptFigures:
         return statistics.median(b.effective_concurrency for b in self.bursts)
 
     @property
+    def tested_the_app(self) -> bool:
+        """Whether any burst could show how the app serves requests (see `tested_the_app`)."""
+        return any(tested_the_app(b) for b in self.bursts)
+
+    @property
     def judged_indices(self) -> list[int]:
         """Which bursts the verdict reads: those that tested the app, where any did."""
         tested = [i for i, b in enumerate(self.bursts) if tested_the_app(b)]
