@@ -31,45 +31,39 @@ PEERS_SAMPLED_MAX = 16
 PEER_PROGRESS_SHARE = 0.25
 # CPU clocks of other threads: Linux and the BSDs; not macOS, where no peer evidence is recorded.
 CPU_CLOCKS = hasattr(time, "pthread_getcpuclockid")
-# While a burst's requests are in the app, threads hand the GIL over more often than Python's 5 ms, so that
-# requests whose handlers compute for a millisecond or less take turns, as threads serving them together would,
+# While a burst's requests are in the app, threads hand the GIL over this often instead of every 5 ms, so that
+# requests whose handlers compute for a millisecond take turns, as threads serving them together would,
 # rather than run one after another because none waited long enough to be asked for the GIL (a lock still
-# makes them wait). Every thread waiting for the GIL wakes once an interval, so the interval grows with the
-# requests inside: 0.1 ms for up to 16 (a 0.4 ms handler under a lock is caught by its peers), 0.5 ms up to
-# 128, and Python's own beyond: 1000 waiting threads at 0.5 ms spent the machine on waking up.
-FINE_SWITCHING: tuple[tuple[int, float], ...] = ((16, 0.0001), (128, 0.0005))
+# makes them wait). Every thread waiting for the GIL wakes once an interval, so with more than
+# FINE_SWITCHING_MAX requests in the app the interval stays Python's own: 1000 waiting threads at 0.5 ms spent
+# the machine on waking up.
+FINE_SWITCH_INTERVAL_S = 0.0005
+FINE_SWITCHING_MAX = 128
 
 
 class _Switching:
-    """The GIL's switch interval while burst requests are in the app: finer the fewer there are."""
+    """The GIL's switch interval while burst requests are in the app: fine for a few, Python's own otherwise."""
 
     def __init__(self) -> None:
         self.default_s = sys.getswitchinterval()
         self.inside = 0
-        self.current_s = self.default_s
         self.lock = threading.Lock()  # held for a counter and one C call, never while reading clocks
-
-    def _interval_s(self) -> float:
-        for most, interval_s in FINE_SWITCHING:
-            if 0 < self.inside <= most:
-                return interval_s
-        return self.default_s
-
-    def _set(self) -> None:
-        interval_s = self._interval_s()
-        if interval_s != self.current_s:
-            sys.setswitchinterval(interval_s)
-            self.current_s = interval_s
 
     def entered(self) -> None:
         with self.lock:
             self.inside += 1
-            self._set()
+            if self.inside == 1:
+                sys.setswitchinterval(FINE_SWITCH_INTERVAL_S)
+            elif self.inside == FINE_SWITCHING_MAX + 1:
+                sys.setswitchinterval(self.default_s)
 
     def left(self) -> None:
         with self.lock:
             self.inside -= 1
-            self._set()
+            if self.inside == 0:
+                sys.setswitchinterval(self.default_s)
+            elif self.inside == FINE_SWITCHING_MAX:
+                sys.setswitchinterval(FINE_SWITCH_INTERVAL_S)
 
 
 _SWITCHING = _Switching()
