@@ -11,7 +11,7 @@ import threading
 import time
 from typing import Any, Optional
 
-from .timing import HEADER, RELEASE_HEADER, ServerTiming, wait_for_release
+from .timing import HEADER, RELEASE_HEADER, ServerTiming, thread_cpu_wait, wait_for_release
 
 # The event loop beats this often; a beat overdue by more than LOOP_LATE_S means the loop is blocked (a healthy
 # loop runs a due timer within a fraction of a millisecond).
@@ -118,7 +118,7 @@ class AsgiTimingMiddleware:
             await _sleep(wait_s)
         enter_s = time.monotonic()
         cpu_start_s = time.process_time()
-        cpu_wait_at_enter = _cpu_wait()
+        cpu_wait_at_enter = thread_cpu_wait()
         blocked_at_enter = LOOP.blocked_s
         if self.inject_delay_s:
             await _sleep(self.inject_delay_s)
@@ -142,7 +142,7 @@ class AsgiTimingMiddleware:
                     loop_blocked_exit_s=LOOP.blocked_s if LOOP.started else None,
                     loop_lag_max_s=max(LOOP.worst_since(enter_s), LOOP.lag_now()) if LOOP.started else None,
                     loop_cpu_wait_enter_s=cpu_wait_at_enter,
-                    loop_cpu_wait_exit_s=_cpu_wait(),
+                    loop_cpu_wait_exit_s=thread_cpu_wait(),
                     admitted_s=admitted_s if release else None,
                 )
                 header = (HEADER.lower().encode(), timing.to_header().encode())
@@ -153,15 +153,6 @@ class AsgiTimingMiddleware:
 
 
 RELEASE_NAME = RELEASE_HEADER.lower().encode()
-
-
-def _cpu_wait() -> Optional[float]:
-    """Seconds this thread has spent runnable but waiting for a CPU, since it started (Linux's schedstat)."""
-    try:
-        with open("/proc/thread-self/schedstat", "rb") as stat:
-            return int(stat.read().split()[1]) / 1e9
-    except (OSError, ValueError, IndexError):
-        return None
 
 
 def _thread_pool() -> tuple[Optional[int], Optional[int], Optional[int]]:

@@ -42,6 +42,15 @@ def wait_for_release(value: Optional[str], now_s: float) -> float:
     return wait_s if 0.0 < wait_s <= RELEASE_MAX_WAIT_S else 0.0
 
 
+def thread_cpu_wait() -> Optional[float]:
+    """Seconds this thread has spent runnable but waiting for a CPU, since it started (Linux's schedstat)."""
+    try:
+        with open("/proc/thread-self/schedstat", "rb") as stat:
+            return int(stat.read().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 @dataclass(frozen=True)
 class ServerTiming:
     """One request inside the server: which process and OS thread served it, when it entered and left the app
@@ -76,6 +85,17 @@ class ServerTiming:
     # (/proc's schedstat) when the request entered and when it was answered. None elsewhere.
     loop_cpu_wait_enter_s: Optional[float] = None
     loop_cpu_wait_exit_s: Optional[float] = None
+    # WSGI on Linux: the same for the request's own thread - a busy machine that kept it from a CPU delayed it,
+    # which is not a queue in the app. None elsewhere.
+    cpu_wait_enter_s: Optional[float] = None
+    cpu_wait_exit_s: Optional[float] = None
+
+    @property
+    def cpu_wait_s(self) -> float:
+        """How long the request's thread waited for a CPU while in the app (0 where not recorded)."""
+        if self.cpu_wait_enter_s is None or self.cpu_wait_exit_s is None:
+            return 0.0
+        return max(0.0, self.cpu_wait_exit_s - self.cpu_wait_enter_s)
 
     @property
     def in_app_s(self) -> float:

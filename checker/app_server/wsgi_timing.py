@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from .timing import HEADER, RELEASE_HEADER, ServerTiming, wait_for_release
+from .timing import HEADER, RELEASE_HEADER, ServerTiming, thread_cpu_wait, wait_for_release
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -138,6 +138,7 @@ class TimingMiddleware:
             time.sleep(wait_s)
         enter_s = time.monotonic()
         cpu_start_s = time.thread_time()
+        cpu_wait_enter_s = thread_cpu_wait() if release else None
         registered = _enter() if release else None  # only a burst's requests have peers to take turns with
         if self.inject_delay_s:
             # Stands in for work, so that a server's own queueing shows even on a 2 ms endpoint.
@@ -158,6 +159,8 @@ class TimingMiddleware:
                 admitted_s=admitted_s if release else None,
                 peers=peers,
                 peers_progressed=progressed,
+                cpu_wait_enter_s=cpu_wait_enter_s,
+                cpu_wait_exit_s=thread_cpu_wait() if release else None,
             )
             return start_response(status, [*headers, (HEADER, timing.to_header())], *exc_info)
 

@@ -271,3 +271,21 @@ def test_a_recorded_healthy_burst_with_scheduling_noise_is_not_a_queue() -> None
     assert figures.median_burst.allowed is not None
     assert figures.median_burst.allowed.limited_by == "nothing"
     assert judge(figures, 40, None, "concurrent").verdict == "pass"
+
+
+def test_time_a_busy_machine_kept_a_request_from_a_cpu_is_not_a_queue_in_the_app() -> None:
+    # gunicorn sync 4 beside two CPU hogs, a 5 ms sleep: two requests spent 3-4 ms more in the app, runnable.
+    preempted = [t.server for t in tl.workers_preempted(S) if t.server]
+    allowed = allowed_concurrency(preempted, alone_s=S, cpu_bound=False)
+    assert (allowed.value, allowed.limited_by) == (4.0, "server")
+    # Without the threads' CPU wait (macOS, or not recorded) the same times read as an app limit of 2.5.
+    unknown = [replace(t, cpu_wait_enter_s=None, cpu_wait_exit_s=None) for t in preempted]
+    assert allowed_concurrency(unknown, alone_s=S, cpu_bound=False).limited_by == "app"
+
+
+def test_a_lock_still_queues_whatever_its_holders_waited_for_a_cpu() -> None:
+    # Behind a lock the waiters are blocked, not runnable: only the holders' service had CPU waits in it.
+    holders = [t.server for t in tl.queue_in_app(N, S, 1) if t.server]
+    lock = [replace(t, cpu_wait_enter_s=0.0, cpu_wait_exit_s=0.2 * S) for t in holders]
+    allowed = allowed_concurrency(lock, alone_s=S, cpu_bound=False)
+    assert allowed.limited_by == "app" and allowed.value == pytest.approx(1.0, abs=0.1)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import sys
 import time
 from typing import Any
 
@@ -168,5 +169,8 @@ def test_the_release_holds_a_request_until_then_and_the_app_never_sees_it() -> N
     timing = ServerTiming.from_header(headers[HEADER])
     assert RELEASE_ENVIRON not in seen
     assert timing.admitted_s is not None and timing.admitted_s < release_s <= timing.enter_s + 0.001
+    if sys.platform == "linux":  # the thread's wait for a CPU while in the app, from its schedstat
+        assert timing.cpu_wait_enter_s is not None and timing.cpu_wait_exit_s is not None
+        assert 0.0 <= timing.cpu_wait_s <= timing.in_app_s + 0.001
     assert wait_for_release(format_release(time.monotonic() + 60), time.monotonic()) == 0.0  # not burstcheck's
     assert wait_for_release("garbage", time.monotonic()) == 0.0
