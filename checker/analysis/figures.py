@@ -148,7 +148,7 @@ class AttemptFigures:
         """Allowed concurrency, median over the judged bursts; None unless every burst had server timings."""
         if any(b.allowed is None for b in self.bursts):
             return None
-        return statistics.median(b.measured for b in self.judged)
+        return self.measured  # a burst's figure is its allowed concurrency where it has one
 
     @property
     def parallelism(self) -> float | None:
