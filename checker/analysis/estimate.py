@@ -114,7 +114,7 @@ def queued(timing: ServerTiming, alone_s: float) -> bool:
     """Whether the request waited in the app. Time its thread spent waiting for a CPU is left out: a busy
     machine that preempted it (in a sleep, between two requests of a worker) delayed it, no lock did - a
     waiter behind a lock or a semaphore is blocked, not runnable."""
-    return timing.in_app_s - timing.cpu_wait_s > (1 + QUEUE_TOLERANCE) * alone_s
+    return timing.undelayed_in_app_s > (1 + QUEUE_TOLERANCE) * alone_s
 
 
 def app_limit(timings: Sequence[ServerTiming], alone_s: float, off_cpu_s: float | None = None) -> float | None:

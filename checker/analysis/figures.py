@@ -112,7 +112,8 @@ class AttemptFigures:
     first_calibration_error: str | None
     # CPU share of a request served alone: near 1 means the handler is CPU-bound. None without server timings.
     calibration_cpu_share: float | None = None
-    # A request's time inside the app when served alone (median). None without server timings.
+    # A request's time inside the app when served alone, less its wait for a CPU (median). None without server
+    # timings.
     calibration_in_app_s: float | None = None
     # The handler needs the CPU: most of its time alone, or a fair share of it while the machine was busy.
     cpu_bound: bool = False
@@ -362,10 +363,13 @@ def summarize(
     single = statistics.median(t.latency_s for t in measurement.calibration)
     alone = [t.server for t in measurement.calibration if t.server is not None]
     cpu_alone = statistics.median(cpu_share(s) for s in alone) if alone else None
-    in_app_alone = statistics.median(s.in_app_s for s in alone) if alone else None
+    # The time alone is the app's own: a lone request that a busy machine kept from a CPU (Linux tells how long)
+    # would make every burst request look quicker than its service, and a lock's waiters look unqueued.
+    in_app_alone = statistics.median(s.undelayed_in_app_s for s in alone) if alone else None
     cpu_alone_s = statistics.median(s.cpu_s for s in alone) if alone else None
     cpu_bound = work_share(measurement, cpu_alone) >= CPU_BOUND_SHARE
-    streamed = streams(measurement.calibration, single, in_app_alone)
+    # Whether the body streams compares the view's span with the client's latency, both as the machine ran them.
+    streamed = streams(measurement.calibration, single, statistics.median(s.in_app_s for s in alone) if alone else None)
     if control is not None:
         overhead_s = control_overhead_s(control)
     bursts = tuple(
@@ -429,7 +433,7 @@ def work_share(measurement: Measurement, cpu_alone: float | None) -> float:
     workers; waiting (for a lock, the GIL, a core) costs no CPU; and the shortest lone request is the one a
     busy machine disturbed least - so this reads the same however the requests were served and whatever else
     the machine did. The calibration's own share stands in without server timings in the bursts."""
-    alone = [t.server.in_app_s for t in measurement.calibration if t.server is not None]
+    alone = [t.server.undelayed_in_app_s for t in measurement.calibration if t.server is not None]
     served = [t.server for burst in measurement.bursts for t in burst if t.server is not None]
     # An event loop's requests share its CPU clock: there the calibration's lone requests tell.
     used = [s.cpu_s for s in served if s.loop_blocked_enter_s is None]

@@ -92,14 +92,23 @@ class ServerTiming:
 
     @property
     def cpu_wait_s(self) -> float:
-        """How long the request's thread waited for a CPU while in the app (0 where not recorded)."""
-        if self.cpu_wait_enter_s is None or self.cpu_wait_exit_s is None:
+        """How long the thread that ran the request - its own (WSGI), or its event loop's (ASGI) - waited for a
+        CPU while the request was in the app (0 where not recorded)."""
+        enter, exit = self.cpu_wait_enter_s, self.cpu_wait_exit_s
+        if enter is None or exit is None:
+            enter, exit = self.loop_cpu_wait_enter_s, self.loop_cpu_wait_exit_s
+        if enter is None or exit is None:
             return 0.0
-        return max(0.0, self.cpu_wait_exit_s - self.cpu_wait_enter_s)
+        return max(0.0, exit - enter)
 
     @property
     def in_app_s(self) -> float:
         return self.exit_s - self.enter_s
+
+    @property
+    def undelayed_in_app_s(self) -> float:
+        """Time in the app less the time a busy machine kept the request's thread from a CPU: the app's own."""
+        return self.in_app_s - self.cpu_wait_s
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -138,7 +138,7 @@ class TimingMiddleware:
             time.sleep(wait_s)
         enter_s = time.monotonic()
         cpu_start_s = time.thread_time()
-        cpu_wait_enter_s = thread_cpu_wait() if release else None
+        cpu_wait_enter_s = thread_cpu_wait()
         registered = _enter() if release else None  # only a burst's requests have peers to take turns with
         if self.inject_delay_s:
             # Stands in for work, so that a server's own queueing shows even on a 2 ms endpoint.
@@ -160,7 +160,7 @@ class TimingMiddleware:
                 peers=peers,
                 peers_progressed=progressed,
                 cpu_wait_enter_s=cpu_wait_enter_s,
-                cpu_wait_exit_s=thread_cpu_wait() if release else None,
+                cpu_wait_exit_s=thread_cpu_wait(),
             )
             return start_response(status, [*headers, (HEADER, timing.to_header())], *exc_info)
 

@@ -289,3 +289,28 @@ def test_a_lock_still_queues_whatever_its_holders_waited_for_a_cpu() -> None:
     lock = [replace(t, cpu_wait_enter_s=0.0, cpu_wait_exit_s=0.2 * S) for t in holders]
     allowed = allowed_concurrency(lock, alone_s=S, cpu_bound=False)
     assert allowed.limited_by == "app" and allowed.value == pytest.approx(1.0, abs=0.1)
+
+
+def test_a_lone_request_that_waited_for_a_cpu_does_not_lengthen_the_time_alone() -> None:
+    # Recorded beside two CPU hogs: werkzeug threaded, a lock around 5 ms of CPU, N = 10. The lone calibration
+    # requests spent 3-17.6 ms in the app for 3-5.7 ms of CPU, preempted; taken as the time alone, that let
+    # waiters behind the lock look unqueued, and the attempt read 1.6 ("serialized" failed). (Their CPU waits
+    # were not recorded then - only the burst's were - and are their time in the app less their CPU time: a
+    # lone CPU-bound request is on a CPU or waiting for one.)
+    data = json.loads((TESTS / "data" / "lock-cpu-5ms-x10-two-hogs.json").read_text())
+    figures = summarize(Measurement.from_json(data), 200)
+    assert figures.calibration_in_app_s == pytest.approx(0.0041, abs=0.0005)  # the CPU time alone, 3.1-5.7 ms
+    assert figures.allowed_concurrency == pytest.approx(1.0, abs=0.1)
+    assert judge(figures, None, 1.5, "serialized").verdict == "pass"
+    for request in data["calibration"]:  # as the middleware recorded them before, and off Linux
+        request["server"]["cpu_wait_enter_s"] = request["server"]["cpu_wait_exit_s"] = None
+    assert (summarize(Measurement.from_json(data), 200).allowed_concurrency or 0) > 1.5
+
+
+def test_time_an_event_loop_waited_for_a_cpu_is_not_a_queue_in_the_app() -> None:
+    # uvicorn, one worker, a 5 ms asyncio.sleep beside two CPU hogs: the loop was kept from a CPU for 5.4 ms
+    # while the last five requests were in the app, and they read as queued (an app limit of 7.8 at N = 10).
+    preempted = [t.server for t in tl.loop_preempted() if t.server]
+    assert allowed_concurrency(preempted, alone_s=0.0058, cpu_bound=False).limited_by == "nothing"
+    unknown = [replace(t, loop_cpu_wait_enter_s=None, loop_cpu_wait_exit_s=None) for t in preempted]
+    assert allowed_concurrency(unknown, alone_s=0.0058, cpu_bound=False).limited_by == "app"

@@ -174,3 +174,18 @@ def test_the_release_holds_a_request_until_then_and_the_app_never_sees_it() -> N
         assert 0.0 <= timing.cpu_wait_s <= timing.in_app_s + 0.001
     assert wait_for_release(format_release(time.monotonic() + 60), time.monotonic()) == 0.0  # not burstcheck's
     assert wait_for_release("garbage", time.monotonic()) == 0.0
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the thread's wait for a CPU comes from Linux's schedstat")
+def test_a_lone_request_records_how_long_its_thread_waited_for_a_cpu() -> None:
+    # The calibration's lone requests set the time alone: a busy machine's preemption must be told apart there too.
+    headers: dict[str, str] = {}
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [])
+        return [b""]
+
+    list(TimingMiddleware(app)({}, lambda status, given, *exc: headers.update(given)))
+    timing = ServerTiming.from_header(headers[HEADER])
+    assert timing.admitted_s is None  # not a burst's request
+    assert timing.cpu_wait_enter_s is not None and 0.0 <= timing.cpu_wait_s <= timing.in_app_s + 0.001
