@@ -4,6 +4,7 @@ field present, of its declared type, and nothing else - so a change on one side 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from typing import Any, TypeVar
@@ -30,12 +31,19 @@ def _conforms(value: Any, hint: Any) -> bool:
     return isinstance(value, hint)
 
 
+@functools.lru_cache(maxsize=None)
+def _hints(cls: type) -> dict[str, Any]:
+    """A dataclass's resolved field types: resolving them costs about 0.3 ms, and the burst client reads one
+    record a request (a second's CPU for a burst of 2000 before this was kept)."""
+    return typing.get_type_hints(cls)
+
+
 def typed(cls: type[Record], data: Any) -> Record:
     """`cls(**data)` once `data` is checked to hold exactly `cls`'s fields, each of its declared type; a
     ValueError that names the field otherwise."""
     if not isinstance(data, dict):
         raise ValueError(f"{cls.__name__}: expected an object, got {type(data).__name__}")
-    hints = typing.get_type_hints(cls)
+    hints = _hints(cls)
     known = {field.name: field for field in dataclasses.fields(cls)}  # type: ignore[arg-type]
     unknown = sorted(set(data) - set(known))
     if unknown:
