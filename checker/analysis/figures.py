@@ -257,12 +257,10 @@ def summarize_burst(
     streamed: bool = False,
 ) -> BurstFigures:
     sent = [t.sent_s for t in timings]
-    # W counts from the release where the requests carried one (the server admitted them meanwhile; a server
-    # that had admitted them all let them in earlier, at its first entry), else from the first send.
+    # W counts from the release where the requests carried one (the server admitted them meanwhile), else from
+    # the first send.
     released = [t.released_s for t in timings if t.released_s is not None]
-    entered = [t.server.enter_s for t in timings if t.released_s is not None and t.server is not None]
-    start = max(min(sent), min([*released, *entered])) if released else min(sent)
-    wall = max(t.done_s for t in timings) - start
+    wall = max(t.done_s for t in timings) - max(min(sent), min(released, default=min(sent)))
     latencies = [t.latency_s for t in timings]
     problems = [p for p in (request_problem(t, expect_status) for t in timings) if p is not None]
     # A request's whole latency alone is its service time where the body streams after the view returned

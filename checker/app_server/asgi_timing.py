@@ -11,7 +11,7 @@ import threading
 import time
 from typing import Any, Optional
 
-from .timing import HEADER, RELEASE_HEADER, ServerTiming, read_release, thread_cpu_wait, wait_for_release
+from .timing import HEADER, RELEASE_HEADER, ServerTiming, thread_cpu_wait, wait_for_release
 
 # The event loop beats this often; a beat overdue by more than LOOP_LATE_S means the loop is blocked (a healthy
 # loop runs a due timer within a fraction of a millisecond).
@@ -115,7 +115,7 @@ class AsgiTimingMiddleware:
             scope = {**scope, "headers": [(k, v) for k, v in scope.get("headers", ()) if k != RELEASE_NAME]}
         wait_s = wait_for_release(release, admitted_s)
         if wait_s:
-            await _wait_for_release(release or "", wait_s)
+            await _sleep(wait_s)
         enter_s = time.monotonic()
         cpu_start_s = time.process_time()
         cpu_wait_at_enter = thread_cpu_wait()
@@ -174,48 +174,6 @@ def _header(scope: dict[str, Any], name: bytes) -> Optional[str]:
         if key == name:
             return bytes(value).decode("latin-1")
     return None
-
-
-class _Release:
-    """One burst's release on this event loop: its requests wait for the moment, or until the loop has admitted
-    all of them, whichever comes first."""
-
-    def __init__(self, requests: int) -> None:
-        self.requests = requests
-        self.admitted = 0
-        self.waiting = 0
-        self.opened = asyncio.Event()
-
-
-_RELEASES: dict[tuple[int, str], _Release] = {}
-
-
-async def _wait_for_release(value: str, wait_s: float) -> None:
-    size = (read_release(value) or (0.0, 0))[1]
-    try:
-        key = (id(asyncio.get_running_loop()), value)
-    except RuntimeError:  # trio
-        await _sleep(wait_s)
-        return
-    if size < 2:
-        await asyncio.sleep(wait_s)
-        return
-    release = _RELEASES.get(key)
-    if release is None:
-        release = _RELEASES[key] = _Release(size)
-    release.admitted += 1
-    if release.admitted == release.requests:
-        release.opened.set()
-        return
-    release.waiting += 1
-    try:
-        await asyncio.wait_for(release.opened.wait(), wait_s)
-    except asyncio.TimeoutError:
-        pass  # the moment came first: part of the burst went to another worker, or is still on its way
-    finally:
-        release.waiting -= 1
-        if release.waiting == 0:  # the rest of the burst is in, or the moment passed: later ones do not wait
-            _RELEASES.pop(key, None)
 
 
 async def _sleep(seconds: float) -> None:

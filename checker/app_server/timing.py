@@ -1,10 +1,9 @@
 """The two headers between the burst client and the timing middleware, each with one writer and one reader:
 
-- the release (request): when the burst's requests may enter the app, and how many the burst has. The client
-  sets it when it sends the burst; the middleware holds every request it has admitted until then, so the app
-  gets them together whatever the server's accept loop and parser cost per request, and a lock or a pool
-  inside it shows even on an endpoint of a millisecond. A process that has admitted all of the burst's
-  requests lets them in at once instead of waiting for the moment (a server of one process needs no margin).
+- the release (request): when the burst's requests may enter the app. The client sets it when it sends the
+  burst; the middleware holds every request it has admitted until then, so the app gets them together
+  whatever the server's accept loop and parser cost per request, and a lock or a pool inside it shows even
+  on an endpoint of a millisecond.
 - the timing (response): what the middleware saw inside the server for the request (both middlewares call
   `to_header`, the burst client calls `from_header`)."""
 
@@ -32,26 +31,14 @@ def format_release(release_s: float) -> str:
     return f"{release_s:0{RELEASE_WIDTH}.6f}"
 
 
-def release_header(requests: int) -> str:
-    """The header's value as the client prepares it: the placeholder, then the burst's size."""
-    return f"{RELEASE_PLACEHOLDER} {requests}"
-
-
-def read_release(value: Optional[str]) -> Optional[tuple[float, int]]:
-    """The moment and the burst's size in a release header; None when it is not one."""
-    moment, _, requests = (value or "").partition(" ")
-    try:
-        return float(moment), int(requests or 0)
-    except ValueError:
-        return None
-
-
 def wait_for_release(value: Optional[str], now_s: float) -> float:
     """How long a request that carries the release header `value` waits before entering the app (0: none)."""
-    release = read_release(value)
-    if release is None:
+    if not value:
         return 0.0
-    wait_s = release[0] - now_s
+    try:
+        wait_s = float(value) - now_s
+    except ValueError:
+        return 0.0
     return wait_s if 0.0 < wait_s <= RELEASE_MAX_WAIT_S else 0.0
 
 

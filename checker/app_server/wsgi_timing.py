@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import select
 import sys
 import threading
 import time
@@ -19,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from .timing import HEADER, RELEASE_HEADER, ServerTiming, read_release, thread_cpu_wait, wait_for_release
+from .timing import HEADER, RELEASE_HEADER, ServerTiming, thread_cpu_wait, wait_for_release
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -116,52 +115,6 @@ def _leave(own_cpu_s: float) -> tuple[Optional[int], Optional[int]]:
     return len(used), sum(cpu_s >= PEER_PROGRESS_SHARE * own_cpu_s for cpu_s in used)
 
 
-class _Release:
-    """One burst's release in this process. Its requests wait for the moment, or until this process has
-    admitted all of them, whichever comes first: then a pipe turns readable, and every thread polling it
-    wakes at once (no Python lock hands the wake-up from one thread to the next)."""
-
-    def __init__(self, requests: int) -> None:
-        self.requests = requests
-        self.admitted = 0
-        self.waiting = 0
-        self.read_fd, self.write_fd = os.pipe()
-
-
-_RELEASES: dict[str, _Release] = {}
-_RELEASES_LOCK = threading.Lock()  # counts and the pipe's life; never held while waiting
-
-
-def _wait_for_release(value: str, wait_s: float) -> None:
-    """Hold a burst's request until its release (see _Release)."""
-    size = (read_release(value) or (0.0, 0))[1]
-    if size < 2 or not hasattr(select, "poll"):
-        time.sleep(wait_s)
-        return
-    with _RELEASES_LOCK:
-        release = _RELEASES.get(value)
-        if release is None:
-            release = _RELEASES[value] = _Release(size)
-        release.admitted += 1
-        if release.admitted == release.requests:
-            os.write(release.write_fd, b"!")
-            return
-        release.waiting += 1
-    try:
-        poller = select.poll()
-        poller.register(release.read_fd, select.POLLIN)
-        poller.poll(wait_s * 1000)
-    finally:
-        with _RELEASES_LOCK:
-            release.waiting -= 1
-            # The last one out closes it: the rest of the burst is in (or the moment passed, and a request
-            # admitted later does not wait).
-            if release.waiting == 0:
-                _RELEASES.pop(value, None)
-                os.close(release.read_fd)
-                os.close(release.write_fd)
-
-
 class TimingMiddleware:
     """Reports what happened inside the server for each request: which process and OS thread served it, when
     it was admitted and when it entered and left the app, the thread CPU time it used, and how its peers
@@ -182,7 +135,7 @@ class TimingMiddleware:
             # entered one after another and a lock in the app never showed.)
             _SWITCHING.entered()
         if wait_s:
-            _wait_for_release(release, wait_s)
+            time.sleep(wait_s)
         enter_s = time.monotonic()
         cpu_start_s = time.thread_time()
         cpu_wait_enter_s = thread_cpu_wait()

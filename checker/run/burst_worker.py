@@ -37,7 +37,7 @@ from urllib3.connection import HTTPConnection
 from urllib3.connectionpool import HTTPConnectionPool
 
 from checker.app_server.timing import HEADER as SERVER_TIMING_HEADER
-from checker.app_server.timing import RELEASE_HEADER, RELEASE_PLACEHOLDER, format_release, release_header
+from checker.app_server.timing import RELEASE_HEADER, RELEASE_PLACEHOLDER, format_release
 from checker.run.listen_queue import listen_queue
 from checker.wire import PROGRESS_PREFIX, BurstJob, RequestTiming, ServerTiming, WorkerOutput
 
@@ -73,10 +73,8 @@ RELEASE_PER_REQUEST_S = 0.0003
 RELEASE_SAFETY = 1.5
 RELEASE_MAX_S = 2.0
 PLACEHOLDER_BYTES = RELEASE_PLACEHOLDER.encode()
-# After a burst the server is still ending up to N connections (threads exiting, sockets closing); where the
-# pacer cannot see the listen backlog, the next burst waits this long per request of the last one, or its
-# connects overflow a slow accept loop's backlog (where it can, it waits for room itself: 1 s less in a run of
-# 1000 x 3).
+# After a burst the server is still ending up to N connections (threads exiting, sockets closing); the next
+# burst waits this long per request of the last one, or its connects overflow a slow accept loop's backlog.
 SETTLE_PER_REQUEST_S = 0.0005
 
 
@@ -104,12 +102,6 @@ class Pacer:
         self.budget -= 1
 
 
-def settle(job: BurstJob, last_burst: int) -> None:
-    """Let the server end the last burst's connections before the next burst connects (see SETTLE_PER_REQUEST_S)."""
-    if listen_queue(urlsplit(job.url).port or 80) is None:
-        gevent.sleep(last_burst * SETTLE_PER_REQUEST_S)
-
-
 def release_margin_s(requests: int) -> float:
     return RELEASE_MIN_S + RELEASE_PER_REQUEST_S * requests
 
@@ -134,9 +126,8 @@ class Gate:
     its response handling between two releases.
 
     With a `release_margin_s`, the requests also tell the server when they may enter the app: that long
-    after the gate opens (written into their release header as they are sent), or as soon as a process has
-    admitted all of them. The server's accept loop and parser admit them meanwhile, and the middleware lets
-    them into the app together."""
+    after the gate opens (written into their release header as they are sent). The server's accept loop and
+    parser admit them meanwhile, and the middleware lets them into the app together."""
 
     def __init__(self, expected: int, release_margin_s: float | None = None, pacer: Pacer | None = None) -> None:
         self.expected = expected
@@ -301,13 +292,12 @@ def _record(adapter: TimingAdapter, response: requests.Response | None, error: B
     )
 
 
-def _request_kwargs(job: BurstJob, burst_size: int | None = None) -> dict[str, Any]:
-    """Keyword arguments of one request; a burst's carry the release header (the burst's size filled in)."""
+def _request_kwargs(job: BurstJob, released: bool = False) -> dict[str, Any]:
     # Connection: close gives every request its own connection, as in a burst of separate clients, and
     # keeps an idle keep-alive connection from holding a single-threaded server.
     headers = {**job.headers, "Connection": "close"}
-    if burst_size is not None:
-        headers[RELEASE_HEADER] = release_header(burst_size)
+    if released:
+        headers[RELEASE_HEADER] = RELEASE_PLACEHOLDER
     body = job.body.encode() if job.body is not None else None  # as UTF-8: http.client would try Latin-1
     return {"headers": headers, "data": body, "timeout": job.timeout_s, "allow_redirects": False}
 
@@ -331,7 +321,7 @@ def burst(job: BurstJob, count: int, margin_s: float) -> tuple[tuple[RequestTimi
     gate = Gate(count, margin_s, Pacer(urlsplit(job.url).port or 80))
     sessions = [_session(gate) for _ in range(count)]
     pending = [
-        grequests.AsyncRequest(job.method, job.url, session=session, **_request_kwargs(job, burst_size=count))
+        grequests.AsyncRequest(job.method, job.url, session=session, **_request_kwargs(job, released=True))
         for session, _ in sessions
     ]
     grequests.map(pending, size=None, exception_handler=lambda request, exc: None)
@@ -367,7 +357,7 @@ def run(job: BurstJob) -> WorkerOutput:
     timed_out: str | None = "the warm-up" if late else None
     if timed_out is None:
         _progress(f"calibrating: {job.calibration_requests} requests one at a time")
-        settle(job, job.warm_up_requests)
+        gevent.sleep(job.warm_up_requests * SETTLE_PER_REQUEST_S)
     for number in range(1, job.calibration_requests + 1):
         if timed_out is not None:
             break
@@ -379,7 +369,7 @@ def run(job: BurstJob) -> WorkerOutput:
         if timed_out is not None:
             break
         if number > 1:
-            settle(job, job.requests)
+            gevent.sleep(job.requests * SETTLE_PER_REQUEST_S)
         _progress(f"burst {number} of {job.repeats} ({job.requests} requests)")
         records, late = burst(job, job.requests, margin_s)
         margin_s = next_margin_s(records, margin_s, job.requests)

@@ -51,20 +51,6 @@ def test_effective_concurrency_formula() -> None:
     assert effective_concurrency(10, 0.5, 0.5) == pytest.approx(10.0)
 
 
-def released(enter_s: float, release_s: float = 100.05) -> tuple[RequestTiming, ...]:
-    """Ten requests sent at 100.0 that carried a release at `release_s` and entered the app at `enter_s`."""
-    server = ServerTiming(pid=1, thread_id=1, enter_s=enter_s, exit_s=enter_s + L1, cpu_s=0.0)
-    return tuple(RequestTiming(100.0, enter_s + L1, 200, None, server, released_s=release_s) for _ in range(10))
-
-
-def test_the_wall_counts_from_the_release_or_from_an_earlier_entry() -> None:
-    """The server held the requests until the release; one that had admitted the whole burst let it in
-    earlier, and the wall counts from there: it is what the requests lived through."""
-    assert summarize_burst(released(100.05), L1, 200).burst_wall_s == pytest.approx(L1)
-    assert summarize_burst(released(100.01), L1, 200).burst_wall_s == pytest.approx(L1)
-    assert summarize_burst(released(100.01, release_s=99.0), L1, 200).burst_wall_s == pytest.approx(0.01 + L1)
-
-
 def test_serial_staircase_measures_one() -> None:
     figures = summarize_burst(staircase(10), L1, 200)
     assert figures.effective_concurrency == pytest.approx(1.0)

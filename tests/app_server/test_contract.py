@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import sys
-import threading
 import time
 from typing import Any
 
@@ -18,7 +17,7 @@ from checker.analysis.verdict import judge
 from checker.app_server.asgi_timing import AsgiTimingMiddleware
 from checker.app_server.launchers import LAUNCHERS
 from checker.app_server.records import typed
-from checker.app_server.timing import HEADER, ServerTiming, format_release, read_release, wait_for_release
+from checker.app_server.timing import HEADER, ServerTiming, format_release, wait_for_release
 from checker.app_server.wsgi_timing import RELEASE_ENVIRON, TimingMiddleware
 from checker.config import SERVERS
 from checker.wire import InspectSpec, Measurement, RequestTiming, ServerSpec, read_spec, write_spec
@@ -190,77 +189,3 @@ def test_a_lone_request_records_how_long_its_thread_waited_for_a_cpu() -> None:
     timing = ServerTiming.from_header(headers[HEADER])
     assert timing.admitted_s is None  # not a burst's request
     assert timing.cpu_wait_enter_s is not None and 0.0 <= timing.cpu_wait_s <= timing.in_app_s + 0.001
-
-
-def _release(ahead_s: float, requests: int) -> str:
-    return f"{format_release(time.monotonic() + ahead_s)} {requests}"
-
-
-def _wsgi_entries(value: str, count: int) -> list[ServerTiming]:
-    """`count` requests carrying the release `value`, each on its own thread as a threaded server runs them."""
-
-    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
-        start_response("200 OK", [])
-        return [b""]
-
-    timings: list[ServerTiming] = []
-
-    def one() -> None:
-        headers: dict[str, str] = {}
-        list(TimingMiddleware(app)({RELEASE_ENVIRON: value}, lambda status, given, *exc: headers.update(given)))
-        timings.append(ServerTiming.from_header(headers[HEADER]))
-
-    threads = [threading.Thread(target=one) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(10)
-    return timings
-
-
-def test_a_process_that_admitted_the_whole_burst_lets_it_in_before_the_moment() -> None:
-    """Every request of the burst is here: waiting for the moment would only add to the burst's wall."""
-    value = _release(3.0, 4)
-    moment = (read_release(value) or (0.0, 0))[0]
-    timings = _wsgi_entries(value, 4)
-    assert len(timings) == 4 and all(t.enter_s < moment - 2.0 for t in timings)
-    assert max(t.admitted_s or 0.0 for t in timings) <= min(t.enter_s for t in timings)  # together, all in
-
-
-def test_a_process_that_has_part_of_the_burst_waits_for_the_moment() -> None:
-    """The rest may be on its way, or at another worker: the moment decides."""
-    value = _release(0.3, 5)
-    moment = (read_release(value) or (0.0, 0))[0]
-    timings = _wsgi_entries(value, 3)
-    assert len(timings) == 3 and all(t.enter_s >= moment - 0.001 for t in timings)
-
-
-@pytest.mark.parametrize(("requests", "early"), [(3, True), (4, False)])
-def test_an_event_loop_lets_the_whole_burst_in_at_once(requests: int, early: bool) -> None:
-    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        await send({"type": "http.response.start", "status": 200, "headers": []})
-        await send({"type": "http.response.body", "body": b""})
-
-    value = _release(0.5, requests)
-    moment = (read_release(value) or (0.0, 0))[0]
-    entered: list[float] = []
-
-    async def one() -> None:
-        async def send(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                entered.append(
-                    ServerTiming.from_header(dict(message["headers"])[HEADER.lower().encode()].decode()).enter_s
-                )
-
-        async def receive() -> dict[str, Any]:
-            return {"type": "http.request", "body": b""}
-
-        scope = {"type": "http", "headers": [(b"x-burstcheck-release", value.encode())]}
-        await AsgiTimingMiddleware(app)(scope, receive, send)
-
-    async def burst() -> None:
-        await asyncio.gather(*(one() for _ in range(3)))
-
-    asyncio.run(burst())
-    assert len(entered) == 3
-    assert all((t < moment - 0.3) if early else (t >= moment - 0.001) for t in entered)
