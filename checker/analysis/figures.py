@@ -369,7 +369,8 @@ def summarize(
     cpu_alone_s = statistics.median(s.cpu_s for s in alone) if alone else None
     cpu_bound = work_share(measurement, cpu_alone) >= CPU_BOUND_SHARE
     # Whether the body streams compares the view's span with the client's latency, both as the machine ran them.
-    streamed = streams(measurement.calibration, single, statistics.median(s.in_app_s for s in alone) if alone else None)
+    view_span_s = statistics.median(s.in_app_s for s in alone) if alone else None
+    streamed = streams(measurement.calibration, single, view_span_s)
     if control is not None:
         overhead_s = control_overhead_s(control)
     bursts = tuple(
