@@ -14,6 +14,7 @@ import pytest
 
 from checker.analysis.figures import summarize
 from checker.analysis.verdict import judge
+from checker.app_server import wsgi_timing
 from checker.app_server.asgi_timing import AsgiTimingMiddleware
 from checker.app_server.launchers import LAUNCHERS
 from checker.app_server.records import typed
@@ -189,3 +190,25 @@ def test_a_lone_request_records_how_long_its_thread_waited_for_a_cpu() -> None:
     timing = ServerTiming.from_header(headers[HEADER])
     assert timing.admitted_s is None  # not a burst's request
     assert timing.cpu_wait_enter_s is not None and 0.0 <= timing.cpu_wait_s <= timing.in_app_s + 0.001
+
+
+def test_a_burst_request_is_registered_for_its_peers_from_its_entry(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Reading the thread's CPU wait is a file read, which lets go of the GIL: done between the entry and the
+    # registration, a request could wait there for the GIL, in the app but unseen by its peers' answers.
+    reads: list[float] = []
+
+    def cpu_wait() -> float:
+        reads.append(time.monotonic())
+        return 0.0
+
+    monkeypatch.setattr(wsgi_timing, "thread_cpu_wait", cpu_wait)
+    headers: dict[str, str] = {}
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [])
+        return [b""]
+
+    environ = {RELEASE_ENVIRON: format_release(time.monotonic() + 0.01)}
+    list(TimingMiddleware(app)(environ, lambda status, given, *exc: headers.update(given)))
+    timing = ServerTiming.from_header(headers[HEADER])
+    assert len(reads) == 2 and reads[0] <= timing.enter_s and reads[1] >= timing.exit_s
