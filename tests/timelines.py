@@ -125,6 +125,23 @@ def lock_around_cpu(n: int, handler_s: float) -> tuple[RequestTiming, ...]:
     return _with_peers(timings, progressed=False)
 
 
+def answered_at_cpu_pace(n: int, handler_s: float, answer_s: float, progressed: bool) -> tuple[RequestTiming, ...]:
+    """All enter at once and wait `handler_s` together (a sleep); then each takes `answer_s` of the process's
+    only core to answer, one after another: for the GIL (the others progressed meanwhile) or for a lock around
+    that work (they did not). The process's CPU clock moves all along from the first answer to the last."""
+    timings = [
+        request(
+            T0,
+            T0 + handler_s + (i + 1) * answer_s,
+            thread=100 + i,
+            cpu=answer_s,
+            process_cpu_exit_s=(i + 1) * answer_s,
+        )
+        for i in range(n)
+    ]
+    return _with_peers(timings, progressed)
+
+
 def one_at_a_time_alone(n: int, handler_s: float) -> tuple[RequestTiming, ...]:
     """CPU-bound requests that a busy machine let into the app one by one, each done before the next got a CPU:
     nothing limited them that the burst could see, and no two met inside the app (no peers to sample)."""

@@ -13,9 +13,9 @@ each where it leaves its mark, taking the tightest:
   app; while some requests queue, the number in service at once is the app's limit k (1 for a lock). Waits
   shorter than half a service time are noise, not a queue; a queue keeps the app busy at a steady level,
   except behind a lock that its waiters retry with a back-off (SQLite's busy handler), which still lets
-  them out one at a time. For CPU-bound handlers, threads that take turns at the GIL look queued too: the
-  middleware's evidence from inside (did the other requests progress while one was served?) tells a lock,
-  where they did not, from the GIL, where they did.
+  them out one at a time. For CPU-bound handlers, threads that take turns at the GIL look queued too, as do
+  threads that leave at the pace one core answers them: the middleware's evidence from inside (did the other
+  requests progress while one was served?) tells a lock, where they did not, from the GIL, where they did.
 - a cap in the server in front of the app: a pool of workers that every request had to pass through (the
   same workers served several requests, and all of them were busy at once), or a process forked per
   request with at most k alive: k is the most requests that were inside the server at the same time.
@@ -57,6 +57,14 @@ CPU_BOUND_SHARE = 0.5
 # 1-5 ms, 50% once in 60 bursts), and waited behind a lock when hardly any had (0-9% for the same loop of 1 ms
 # behind a lock, N = 10-100).
 PEERS_PROGRESSED_MIN = 0.25
+# A process whose CPU clock moved by at least this much (cores' worth) from its first answer to its last was
+# answering as fast as a core lets it: threads that a sleep let go together (a herd, each with a little Python
+# left to run) leave one after another at that pace, and look queued for as long as they wait for the GIL.
+# Like CPU-bound requests, they are taken for a queue only where the others did not progress meanwhile (a lock
+# around work after the sleep). Measured (werkzeug threads, idle): 1.06-1.39 for sleeps of 5-100 ms at N = 50
+# and 100, where the waits for the GIL read as limits of 16-22 in one burst of three; at most 0.79 behind a
+# semaphore of 4 around a 5 ms sleep, 0.23 behind a lock.
+ANSWERED_AT_CPU_PACE = 1.0
 # An asyncio event loop blocked for at least this share of its worker's part of the burst served one request
 # at a time: a blocking call (or CPU-bound work) inside `async def` set the pace, not the server.
 LOOP_BLOCKED_SHARE = 0.5
@@ -233,6 +241,24 @@ def peers_progressed(timings: Sequence[ServerTiming]) -> float | None:
     return sum(t.peers_progressed or 0 for t in timings) / sampled
 
 
+def answered_at_cpu_pace(timings: Sequence[ServerTiming]) -> bool:
+    """Threads (WSGI): every process that answered more than once was on a CPU for most of the time from its
+    first answer to its last - the pace at which one core answers set when the requests left. False where the
+    process clock is not recorded (ASGI's event loops have `loop_saturated`)."""
+    paced = False
+    for mine in _by_process(timings).values():
+        answers = sorted((t.exit_s, t.process_cpu_exit_s) for t in mine if t.process_cpu_exit_s is not None)
+        if len(answers) < len(mine) or any(t.loop_blocked_enter_s is not None for t in mine):
+            return False
+        if len(answers) < 2:
+            continue
+        (first_s, first_cpu_s), (last_s, last_cpu_s) = answers[0], answers[-1]
+        if last_s <= first_s or last_cpu_s - first_cpu_s < ANSWERED_AT_CPU_PACE * (last_s - first_s):
+            return False
+        paced = True
+    return paced
+
+
 def thread_pool_cap(timings: Sequence[ServerTiming]) -> int | None:
     """anyio's thread pool (`def` endpoints of Starlette and FastAPI): its size, when some answer saw every
     thread in use and tasks waiting for one; None when it never filled."""
@@ -254,7 +280,7 @@ def cpu_parallelism(timings: Sequence[ServerTiming], cpu_alone_s: float | None =
     work = 0.0
     for mine in _by_process(timings).values():
         clocks = [t.cpu_s for t in mine]
-        process_s = _process_cpu_s(mine)  # an event loop's worker
+        process_s = _process_cpu_s(mine)  # an event loop's worker (threads record no clock at entry)
         if process_s is not None:
             work += process_s
         elif cpu_alone_s is None or in_app_at_once(mine) <= 1:
@@ -327,9 +353,11 @@ def allowed_concurrency(
     n = len(timings)
     bounds: list[tuple[float, LimitedBy]] = []
     progressed = peers_progressed(timings)
-    # CPU-bound requests also wait to take turns at the GIL or for a core, which is not a queue: the queue
-    # model applies to them only where the evidence from inside says the others did not progress meanwhile.
-    queue_model = not cpu_bound or (progressed is not None and progressed < PEERS_PROGRESSED_MIN)
+    # CPU-bound requests also wait to take turns at the GIL or for a core, which is not a queue, and so do
+    # requests that left at the pace one core answers them: the queue model applies to them only where the
+    # evidence from inside says the others did not progress meanwhile.
+    took_turns = cpu_bound or answered_at_cpu_pace(timings)
+    queue_model = not took_turns or (progressed is not None and progressed < PEERS_PROGRESSED_MIN)
     queue_model = queue_model and not loop_saturated(timings)
     off_cpu_s = max(0.0, alone_s - cpu_alone_s) if cpu_alone_s is not None else None
     if queue_model and cpu_alone_s:

@@ -72,10 +72,11 @@ class ServerTiming:
     # many of them had made progress meanwhile (see wsgi_timing); None where not recorded.
     peers: Optional[int] = None
     peers_progressed: Optional[int] = None
-    # ASGI: the worker process's CPU clock (all its threads) when the request entered and when it was answered
-    # - an event loop serves many requests on one thread, so a request's own CPU is not its thread's - and
-    # anyio's thread pool (`def` endpoints of Starlette and FastAPI) at the answer: its size, the threads
-    # in use, and the tasks waiting for one. None elsewhere.
+    # The worker process's CPU clock (all its threads) when the request entered (ASGI only) and when it was
+    # answered: an event loop serves many requests on one thread, so a request's own CPU is not its thread's;
+    # threads that answer at the pace of one core show it between their answers. And, on ASGI, anyio's thread
+    # pool (`def` endpoints of Starlette and FastAPI) at the answer: its size, the threads in use, and the tasks
+    # waiting for one. None elsewhere.
     process_cpu_enter_s: Optional[float] = None
     process_cpu_exit_s: Optional[float] = None
     pool_size: Optional[int] = None

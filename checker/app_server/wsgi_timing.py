@@ -152,6 +152,7 @@ class TimingMiddleware:
             # work is done here, even if the body is iterated afterwards.
             exit_s = time.monotonic()
             cpu_s = time.thread_time() - cpu_start_s
+            process_cpu_exit_s = time.process_time()
             peers, progressed = _leave(cpu_s) if registered else (None, None)
             timing = ServerTiming(
                 pid=os.getpid(),
@@ -164,6 +165,7 @@ class TimingMiddleware:
                 peers_progressed=progressed,
                 cpu_wait_enter_s=cpu_wait_enter_s,
                 cpu_wait_exit_s=thread_cpu_wait(),
+                process_cpu_exit_s=process_cpu_exit_s,
             )
             return start_response(status, [*headers, (HEADER, timing.to_header())], *exc_info)
 

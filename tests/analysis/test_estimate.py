@@ -273,6 +273,29 @@ def test_a_recorded_healthy_burst_with_scheduling_noise_is_not_a_queue() -> None
     assert judge(figures, 40, None, "concurrent").verdict == "pass"
 
 
+def test_threads_let_go_together_that_answer_at_one_core_s_pace_are_not_a_queue() -> None:
+    # Recorded on the 2-core development machine: werkzeug threaded=True, a handler that only sleeps 10 ms,
+    # 50 requests. The threads their sleeps let go together then waited for the GIL, and left one after
+    # another at the pace one core answers them (the process's CPU clock moved 1.1 s a second from the first
+    # answer to the last): two bursts of three read as "the app caps concurrency at about 16-22".
+    data = json.loads((TESTS / "data" / "gil-herd-10ms-x50.json").read_text())
+    herd = Measurement.from_json(data)
+    figures = summarize(herd, 200)
+    assert [burst.allowed.limited_by for burst in figures.bursts if burst.allowed] == ["nothing"] * 3
+    assert judge(figures, 40, None, "concurrent").verdict == "pass"
+    # Without the process's CPU clock (not recorded) the same bursts read as a queue.
+    unclocked = [[replace(t, server=replace(t.server, process_cpu_exit_s=None)) for t in b] for b in herd.bursts]  # type: ignore[arg-type]
+    blind = summarize(replace(herd, bursts=tuple(tuple(b) for b in unclocked)), 200)
+    assert "app" in [burst.allowed.limited_by for burst in blind.bursts if burst.allowed]
+
+
+def test_a_lock_around_work_after_a_sleep_is_a_queue_though_answers_came_at_one_core_s_pace() -> None:
+    # The same exits, one core busy from the first answer to the last, but the waiters made no progress: a lock.
+    for progressed, limited_by in ((True, "nothing"), (False, "app")):
+        burst = [t.server for t in tl.answered_at_cpu_pace(N, S, answer_s=S / 4, progressed=progressed) if t.server]
+        assert allowed_concurrency(burst, S, cpu_bound=False).limited_by == limited_by
+
+
 def test_time_a_busy_machine_kept_a_request_from_a_cpu_is_not_a_queue_in_the_app() -> None:
     # gunicorn sync 4 beside two CPU hogs, a 5 ms sleep: two requests spent 3-4 ms more in the app, runnable.
     preempted = [t.server for t in tl.workers_preempted(S) if t.server]

@@ -76,6 +76,10 @@ def test_the_asgi_header_carries_the_event_loop_and_the_wsgi_header_does_not() -
     assert asgi.loop_blocked_enter_s is not None and asgi.loop_lag_max_s is not None
     wsgi = ServerTiming.from_header(_wsgi_header())
     assert wsgi.loop_blocked_enter_s is None and '"loop' not in _wsgi_header()
+    # Both carry the process's CPU clock at the answer (threads answering at a core's pace show it there); only
+    # an event loop's request carries it at the entry too, to count its own CPU.
+    assert asgi.process_cpu_enter_s is not None and asgi.process_cpu_exit_s is not None
+    assert wsgi.process_cpu_enter_s is None and wsgi.process_cpu_exit_s is not None
 
 
 @pytest.mark.parametrize(
