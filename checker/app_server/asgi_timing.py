@@ -125,13 +125,15 @@ class AsgiTimingMiddleware:
 
         async def timed_send(message: dict[str, Any]) -> None:
             if message.get("type") == "http.response.start":
+                cpu_wait_at_exit = thread_cpu_wait()  # inside the request's time, as at its entry
+                exit_s = time.monotonic()
                 cpu_now_s = time.process_time()
                 size, borrowed, waiting = _thread_pool()
                 timing = ServerTiming(
                     pid=os.getpid(),
                     thread_id=threading.get_native_id(),
                     enter_s=enter_s,
-                    exit_s=time.monotonic(),
+                    exit_s=exit_s,
                     cpu_s=cpu_now_s - cpu_start_s,
                     process_cpu_enter_s=cpu_start_s,
                     process_cpu_exit_s=cpu_now_s,
@@ -142,7 +144,7 @@ class AsgiTimingMiddleware:
                     loop_blocked_exit_s=LOOP.blocked_s if LOOP.started else None,
                     loop_lag_max_s=max(LOOP.worst_since(enter_s), LOOP.lag_now()) if LOOP.started else None,
                     loop_cpu_wait_enter_s=cpu_wait_at_enter,
-                    loop_cpu_wait_exit_s=thread_cpu_wait(),
+                    loop_cpu_wait_exit_s=cpu_wait_at_exit,
                     admitted_s=admitted_s if release else None,
                 )
                 header = (HEADER.lower().encode(), timing.to_header().encode())

@@ -10,6 +10,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from dataclasses import asdict, dataclass
 from typing import Any, Optional
 
@@ -42,13 +44,56 @@ def wait_for_release(value: Optional[str], now_s: float) -> float:
     return wait_s if 0.0 < wait_s <= RELEASE_MAX_WAIT_S else 0.0
 
 
+class _SchedStat:
+    """The calling thread's schedstat, read through the C library without letting go of the GIL (ctypes'
+    PyDLL)."""
+
+    PATH = b"/proc/thread-self/schedstat"
+
+    def __init__(self) -> None:
+        import ctypes
+
+        self.buffer = ctypes.create_string_buffer
+        libc = ctypes.PyDLL(None, use_errno=True)
+        self.open, self.pread, self.close = libc.open, libc.pread, libc.close
+        self.open.argtypes, self.open.restype = [ctypes.c_char_p, ctypes.c_int], ctypes.c_int
+        self.pread.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_long]
+        self.pread.restype = ctypes.c_ssize_t
+        self.close.argtypes, self.close.restype = [ctypes.c_int], ctypes.c_int
+
+    @classmethod
+    def load(cls) -> Optional[_SchedStat]:
+        if not sys.platform.startswith("linux"):
+            return None
+        try:
+            return cls()
+        except (ImportError, OSError, AttributeError):  # a Python without ctypes: no CPU waits, as on macOS
+            return None
+
+    def run_delay_s(self) -> Optional[float]:
+        fd = self.open(self.PATH, os.O_RDONLY | os.O_CLOEXEC)
+        if fd < 0:
+            return None
+        try:
+            text = self.buffer(64)
+            size = self.pread(fd, text, 64, 0)
+        finally:
+            self.close(fd)
+        try:
+            return int(text.raw[: max(size, 0)].split()[1]) / 1e9
+        except (ValueError, IndexError):
+            return None
+
+
+_SCHEDSTAT = _SchedStat.load()
+
+
 def thread_cpu_wait() -> Optional[float]:
-    """Seconds this thread has spent runnable but waiting for a CPU, since it started (Linux's schedstat)."""
-    try:
-        with open("/proc/thread-self/schedstat", "rb") as stat:
-            return int(stat.read().split()[1]) / 1e9
-    except (OSError, ValueError, IndexError):
-        return None
+    """Seconds this thread has spent runnable but waiting for a CPU, since it started (Linux's schedstat); None
+    elsewhere. Read without letting go of the GIL: through Python's files, a thread that then waited to get it
+    back (and for a CPU) had that wait counted on the far side of the reading - in a request's CPU wait though
+    it came before the request entered (measured beside CPU hogs: up to 20 ms in requests of 3.5 ms)."""
+    return _SCHEDSTAT.run_delay_s() if _SCHEDSTAT is not None else None
 
 
 @dataclass(frozen=True)

@@ -136,13 +136,14 @@ class TimingMiddleware:
             _SWITCHING.entered()
         if wait_s:
             time.sleep(wait_s)
-        # Read before the entry: reading a file lets go of the GIL, and a request that waited to get it back
-        # between its entry and its registration was in the app unseen by its peers (behind a lock around 1 ms
-        # of CPU, beside CPU hogs, answers sampled no peer at all and the lock read as the GIL).
-        cpu_wait_enter_s = thread_cpu_wait()
+        # Nothing here lets go of the GIL between the entry and the registration (a request that waited for it
+        # there was in the app unseen by its peers: behind a lock around 1 ms of CPU, beside CPU hogs, answers
+        # sampled no peer at all and the lock read as the GIL), and the CPU wait is read inside the request's
+        # time in the app, at both ends, so that no wait before its entry or after its answer counts in it.
         enter_s = time.monotonic()
-        cpu_start_s = time.thread_time()
+        cpu_wait_enter_s = thread_cpu_wait()
         registered = _enter() if release else None  # only a burst's requests have peers to take turns with
+        cpu_start_s = time.thread_time()
         if self.inject_delay_s:
             # Stands in for work, so that a server's own queueing shows even on a 2 ms endpoint.
             time.sleep(self.inject_delay_s)
@@ -150,9 +151,10 @@ class TimingMiddleware:
         def timed_start_response(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
             # Most frameworks (Flask, Django) call start_response once the view has returned: the request's
             # work is done here, even if the body is iterated afterwards.
-            exit_s = time.monotonic()
             cpu_s = time.thread_time() - cpu_start_s
             process_cpu_exit_s = time.process_time()
+            cpu_wait_exit_s = thread_cpu_wait()
+            exit_s = time.monotonic()
             peers, progressed = _leave(cpu_s) if registered else (None, None)
             timing = ServerTiming(
                 pid=os.getpid(),
@@ -164,7 +166,7 @@ class TimingMiddleware:
                 peers=peers,
                 peers_progressed=progressed,
                 cpu_wait_enter_s=cpu_wait_enter_s,
-                cpu_wait_exit_s=thread_cpu_wait(),
+                cpu_wait_exit_s=cpu_wait_exit_s,
                 process_cpu_exit_s=process_cpu_exit_s,
             )
             return start_response(status, [*headers, (HEADER, timing.to_header())], *exc_info)

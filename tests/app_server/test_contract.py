@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import sys
+import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -18,7 +20,7 @@ from checker.app_server import wsgi_timing
 from checker.app_server.asgi_timing import AsgiTimingMiddleware
 from checker.app_server.launchers import LAUNCHERS
 from checker.app_server.records import typed
-from checker.app_server.timing import HEADER, ServerTiming, format_release, wait_for_release
+from checker.app_server.timing import HEADER, ServerTiming, format_release, thread_cpu_wait, wait_for_release
 from checker.app_server.wsgi_timing import RELEASE_ENVIRON, TimingMiddleware
 from checker.config import SERVERS
 from checker.wire import InspectSpec, Measurement, RequestTiming, ServerSpec, read_spec, write_spec
@@ -196,13 +198,15 @@ def test_a_lone_request_records_how_long_its_thread_waited_for_a_cpu() -> None:
     assert timing.cpu_wait_enter_s is not None and 0.0 <= timing.cpu_wait_s <= timing.in_app_s + 0.001
 
 
-def test_a_burst_request_is_registered_for_its_peers_from_its_entry(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Reading the thread's CPU wait is a file read, which lets go of the GIL: done between the entry and the
-    # registration, a request could wait there for the GIL, in the app but unseen by its peers' answers.
-    reads: list[float] = []
+def test_a_burst_request_s_cpu_wait_is_read_inside_its_time_in_the_app_once_its_peers_see_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A wait read before the entry or after the answer would count in the request's CPU wait though it lay
+    # outside its time in the app; and a request that entered had to be seen by its peers' answers from then on.
+    reads: list[tuple[float, bool]] = []
 
     def cpu_wait() -> float:
-        reads.append(time.monotonic())
+        reads.append((time.monotonic(), threading.get_ident() in wsgi_timing._IN_APP))
         return 0.0
 
     monkeypatch.setattr(wsgi_timing, "thread_cpu_wait", cpu_wait)
@@ -215,4 +219,36 @@ def test_a_burst_request_is_registered_for_its_peers_from_its_entry(monkeypatch:
     environ = {RELEASE_ENVIRON: format_release(time.monotonic() + 0.01)}
     list(TimingMiddleware(app)(environ, lambda status, given, *exc: headers.update(given)))
     timing = ServerTiming.from_header(headers[HEADER])
-    assert len(reads) == 2 and reads[0] <= timing.enter_s and reads[1] >= timing.exit_s
+    (entry_s, _), (answer_s, registered_at_answer) = reads
+    assert timing.enter_s <= entry_s and answer_s <= timing.exit_s and registered_at_answer
+
+
+@pytest.mark.skipif(thread_cpu_wait() is None, reason="Linux's schedstat")
+def test_the_cpu_wait_is_read_without_letting_go_of_the_gil() -> None:
+    # A thread that let go of the GIL for the reading waits to get it back after the value was taken: that wait
+    # would count on the far side of the reading (before a request's entry, in its CPU wait).
+    def others_ran_while(read: Callable[[], object]) -> bool:
+        gate, ran = threading.Lock(), threading.Event()
+        gate.acquire()
+        other = threading.Thread(target=lambda: (gate.acquire(), ran.set()))
+        other.start()
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(100.0)  # the other thread gets the GIL only if this one lets go of it
+        try:
+            gate.release()
+            deadline = time.perf_counter() + 0.05
+            while time.perf_counter() < deadline:  # time for the other thread to wait for the GIL
+                pass
+            for _ in range(100):
+                read()
+            return ran.is_set()
+        finally:
+            sys.setswitchinterval(interval)
+            other.join()
+
+    def python_file_read() -> bytes:
+        with open("/proc/thread-self/schedstat", "rb") as stat:
+            return stat.read()
+
+    assert others_ran_while(python_file_read)  # the test can tell
+    assert not others_ran_while(thread_cpu_wait)
