@@ -242,7 +242,7 @@ def peers_progressed(timings: Sequence[ServerTiming]) -> float | None:
 
 
 def answered_at_cpu_pace(timings: Sequence[ServerTiming]) -> bool:
-    """Threads (WSGI): every process that answered more than once was on a CPU for most of the time from its
+    """Threads (WSGI): every process that answered more than once used a core's worth of CPU or more from its
     first answer to its last - the pace at which one core answers set when the requests left. False where the
     process clock is not recorded (ASGI's event loops have `loop_saturated`)."""
     paced = False
