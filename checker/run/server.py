@@ -165,6 +165,7 @@ def _boot_failure(
     if returncode == EXIT_APP_IMPORT_FAILED and said is not None:
         # One line says it all, unless the app's own code raised: then its traceback (the lines before) helps.
         before = [line for line in tail.splitlines() if MESSAGE_PREFIX not in line]
+        said += _own_interpreter_hint(said, interpreter)
         return f"mode {mode.name!r}: {said}" + (":\n" + "\n".join(before) if before else "")
     if returncode is None:
         return (
@@ -172,6 +173,17 @@ def _boot_failure(
             f" (raise boot_timeout if it is slow to start); its last output:\n{tail}"
         )
     return f"mode {mode.name!r}: the server {describe_exit(returncode)}:\n{tail}"
+
+
+def _own_interpreter_hint(said: str, interpreter: Interpreter) -> str:
+    """A module was missing where the app ran under burstcheck's own interpreter (no python:, no .venv beside
+    the config): most likely the app and its packages live in another environment."""
+    if "no module named" not in said.lower() or interpreter.chosen_by != own().chosen_by:
+        return ""
+    return (
+        f" - it ran under burstcheck's own interpreter ({interpreter.path}): name the app's with python: in the"
+        " config or --python"
+    )
 
 
 def _entry_message(tail: str) -> str | None:
