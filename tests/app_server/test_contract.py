@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -25,6 +25,7 @@ from checker.app_server.wsgi_timing import RELEASE_ENVIRON, TimingMiddleware
 from checker.config import SERVERS
 from checker.wire import InspectSpec, Measurement, RequestTiming, ServerSpec, read_spec, write_spec
 from tests import timelines
+from tests.conftest import REPO
 
 
 def _wsgi_header(delay_s: float = 0.0) -> str:
@@ -223,32 +224,42 @@ def test_a_burst_request_s_cpu_wait_is_read_inside_its_time_in_the_app_once_its_
     assert timing.enter_s <= entry_s and answer_s <= timing.exit_s and registered_at_answer
 
 
+# Whether another thread got the GIL while this one read: in a fresh interpreter, where no third thread can ask
+# for the GIL and hand it on (in pytest's process, other tests' threads do).
+_GIL_PROBE = """
+import sys, threading, time
+from checker.app_server.timing import thread_cpu_wait
+
+def python_file_read():
+    with open("/proc/thread-self/schedstat", "rb") as stat:
+        return stat.read()
+
+def others_ran_while(read):
+    gate, ran = threading.Lock(), threading.Event()
+    gate.acquire()
+    other = threading.Thread(target=lambda: (gate.acquire(), ran.set()))
+    other.start()
+    sys.setswitchinterval(100.0)  # the other thread gets the GIL only if this one lets go of it
+    gate.release()
+    deadline = time.perf_counter() + 0.05
+    while time.perf_counter() < deadline:  # time for the other thread to wait for the GIL
+        pass
+    for _ in range(2000):  # each read's release is a chance that the other thread may miss
+        read()
+    said = ran.is_set()
+    sys.setswitchinterval(0.005)
+    other.join()
+    return said
+
+print(others_ran_while(python_file_read), others_ran_while(thread_cpu_wait))
+"""
+
+
 @pytest.mark.skipif(thread_cpu_wait() is None, reason="Linux's schedstat")
 def test_the_cpu_wait_is_read_without_letting_go_of_the_gil() -> None:
     # A thread that let go of the GIL for the reading waits to get it back after the value was taken: that wait
     # would count on the far side of the reading (before a request's entry, in its CPU wait).
-    def others_ran_while(read: Callable[[], object]) -> bool:
-        gate, ran = threading.Lock(), threading.Event()
-        gate.acquire()
-        other = threading.Thread(target=lambda: (gate.acquire(), ran.set()))
-        other.start()
-        interval = sys.getswitchinterval()
-        sys.setswitchinterval(100.0)  # the other thread gets the GIL only if this one lets go of it
-        try:
-            gate.release()
-            deadline = time.perf_counter() + 0.05
-            while time.perf_counter() < deadline:  # time for the other thread to wait for the GIL
-                pass
-            for _ in range(100):
-                read()
-            return ran.is_set()
-        finally:
-            sys.setswitchinterval(interval)
-            other.join()
-
-    def python_file_read() -> bytes:
-        with open("/proc/thread-self/schedstat", "rb") as stat:
-            return stat.read()
-
-    assert others_ran_while(python_file_read)  # the test can tell
-    assert not others_ran_while(thread_cpu_wait)
+    probe = subprocess.run([sys.executable, "-c", _GIL_PROBE], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert probe.returncode == 0, probe.stderr
+    # A read through Python's files lets the other thread run (the probe can tell); the CPU wait's does not.
+    assert probe.stdout.split() == ["True", "False"]
