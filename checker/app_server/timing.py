@@ -54,7 +54,7 @@ class _SchedStat:
         import ctypes
 
         self.buffer = ctypes.create_string_buffer
-        libc = ctypes.PyDLL(None, use_errno=True)
+        libc = ctypes.PyDLL(None)  # failures show in the return values; errno is not read
         self.open, self.pread, self.close = libc.open, libc.pread, libc.close
         self.open.argtypes, self.open.restype = [ctypes.c_char_p, ctypes.c_int], ctypes.c_int
         self.pread.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_long]
