@@ -34,15 +34,19 @@ CPU_CLOCKS = hasattr(time, "pthread_getcpuclockid")
 # While a burst's requests are in the app, threads hand the GIL over this often instead of every 5 ms, so that
 # requests whose handlers compute for a millisecond take turns, as threads serving them together would,
 # rather than run one after another because none waited long enough to be asked for the GIL (a lock still
-# makes them wait). Every thread waiting for the GIL wakes once an interval, so with more than
-# FINE_SWITCHING_MAX requests in the app the interval stays Python's own: 1000 waiting threads at 0.5 ms spent
-# the machine on waking up.
+# makes them wait). Every thread waiting for the GIL wakes once an interval to ask for it, so with more than
+# FINE_SWITCHING_MAX requests in the app the interval is COARSE_SWITCH_INTERVAL_S: a burst of 2000 on
+# werkzeug's threads, woken together, spent 35-59 s of CPU a burst (nearly all in the kernel) waking up at
+# Python's own 5 ms, and took 18-36 s; at 100 ms it used 2.3 s and took 2.2-3.7 s. Threads that sleep, read
+# or write let go of the GIL themselves, sooner.
 FINE_SWITCH_INTERVAL_S = 0.0005
 FINE_SWITCHING_MAX = 128
+COARSE_SWITCH_INTERVAL_S = 0.1
 
 
 class _Switching:
-    """The GIL's switch interval while burst requests are in the app: fine for a few, Python's own otherwise."""
+    """The GIL's switch interval while burst requests are in the app: fine for a few, coarse for many, Python's
+    own when there are none."""
 
     def __init__(self) -> None:
         self.default_s = sys.getswitchinterval()
@@ -55,7 +59,7 @@ class _Switching:
             if self.inside == 1:
                 sys.setswitchinterval(FINE_SWITCH_INTERVAL_S)
             elif self.inside == FINE_SWITCHING_MAX + 1:
-                sys.setswitchinterval(self.default_s)
+                sys.setswitchinterval(COARSE_SWITCH_INTERVAL_S)
 
     def left(self) -> None:
         with self.lock:

@@ -184,6 +184,40 @@ def test_the_release_holds_a_request_until_then_and_the_app_never_sees_it() -> N
     assert wait_for_release("garbage", time.monotonic()) == 0.0
 
 
+@pytest.mark.parametrize(
+    ("requests", "interval_s"),
+    [
+        (10, wsgi_timing.FINE_SWITCH_INTERVAL_S),
+        (wsgi_timing.FINE_SWITCHING_MAX + 1, wsgi_timing.COARSE_SWITCH_INTERVAL_S),
+    ],
+)
+def test_the_gil_changes_hands_often_for_a_few_burst_requests_seldom_for_many(requests: int, interval_s: float) -> None:
+    # A few: millisecond handlers take turns as threads should. Many: waiting threads that woke every 5 ms
+    # spent a burst of 2000 on waking up.
+    inside, answered = threading.Barrier(requests), threading.Barrier(requests)
+    seen: list[float] = []
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        inside.wait(timeout=30)  # the whole burst is in the app
+        seen.append(sys.getswitchinterval())
+        answered.wait(timeout=30)  # none has left yet
+        start_response("200 OK", [])
+        return [b""]
+
+    before_s = sys.getswitchinterval()
+    environ = {RELEASE_ENVIRON: format_release(time.monotonic() + 0.05)}
+    threads = [
+        threading.Thread(target=lambda: list(TimingMiddleware(app)(dict(environ), lambda *given: None)))
+        for _ in range(requests)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert seen == pytest.approx([interval_s] * requests)
+    assert sys.getswitchinterval() == pytest.approx(before_s)  # Python's own again once the burst has left
+
+
 @pytest.mark.skipif(sys.platform != "linux", reason="the thread's wait for a CPU comes from Linux's schedstat")
 def test_a_lone_request_records_how_long_its_thread_waited_for_a_cpu() -> None:
     # The calibration's lone requests set the time alone: a busy machine's preemption must be told apart there too.
