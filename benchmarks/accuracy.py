@@ -181,6 +181,7 @@ def _measure_cells(case: Case, base_url: str, cells: list[tuple[float, int]], re
             base_url,
             Endpoint(path=url(case, ms)),
             burst,
+            capacity=mode.capacity,
         )
         raw[key_of(case, ms, n)] = measurement.to_json()  # with others_cpu_cores: parallelism needs it
         print(f"  measured {key_of(case, ms, n)} in {time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)

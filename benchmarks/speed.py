@@ -47,7 +47,12 @@ SERVERS: dict[str, tuple[AnyMode, str, str]] = {
         "sleepy:app",
         f"/slow?seconds={SLEEP_S}",
     ),
-    "waitress 256": (_mode(WaitressMode, server="waitress", threads=256), "sleepy:app", f"/slow?seconds={SLEEP_S}"),
+    "waitress 256": (
+        # waitress stops accepting at connection_limit (100 by default): raised, so that it can take the burst.
+        _mode(WaitressMode, server="waitress", threads=256, connection_limit=2002),
+        "sleepy:app",
+        f"/slow?seconds={SLEEP_S}",
+    ),
     "uvicorn": (_mode(UvicornMode, server="uvicorn"), "asgi_ref:app", f"/async-sleep?ms={SLEEP_S * 1000:g}"),
 }
 

@@ -74,21 +74,27 @@ class Measurement:
     bursts: tuple[tuple[RequestTiming, ...], ...]
     # CPU cores that processes other than this run's used meanwhile (None: not sampled).
     others_cpu_cores: float | None = None
+    # How many requests the server serves at once by its settings (a pool; waitress's connection_limit), where
+    # burstcheck launched it with them; None for a thread per request, or a command it cannot see into.
+    server_capacity: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "calibration": [t.to_json() for t in self.calibration],
             "bursts": [[t.to_json() for t in burst] for burst in self.bursts],
             "others_cpu_cores": self.others_cpu_cores,
+            "server_capacity": self.server_capacity,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Measurement:
         others = data.get("others_cpu_cores")
+        capacity = data.get("server_capacity")
         return cls(
             calibration=tuple(RequestTiming.from_json(t) for t in data["calibration"]),
             bursts=tuple(tuple(RequestTiming.from_json(t) for t in burst) for burst in data["bursts"]),
             others_cpu_cores=float(others) if others is not None else None,
+            server_capacity=int(capacity) if capacity is not None else None,
         )
 
 

@@ -184,11 +184,17 @@ def inside(timing: ServerTiming) -> tuple[float, float]:
     return min(start, timing.enter_s), timing.exit_s
 
 
-def server_cap(timings: Sequence[ServerTiming]) -> int | None:
-    """The cap of a worker pool or of per-request processes in front of the app; None when none showed."""
+def server_cap(timings: Sequence[ServerTiming], capacity: int | None = None) -> int | None:
+    """The cap of a worker pool or of per-request processes in front of the app; None when none showed.
+    `capacity` is what the server's settings let in at once, where known."""
     admitted = admitted_concurrency([inside(t) for t in timings])
     if admitted >= len(timings):
         return None
+    # As many inside at once as the settings allow, and the rest kept out: the settings' cap, also where each
+    # thread served one request (waitress hands requests to any idle thread; with connection_limit below its
+    # threads, a burst of up to `threads` looks like a thread per request by the threads alone).
+    if admitted == capacity:
+        return admitted
     workers: dict[tuple[int, int], int] = {}
     for t in timings:
         workers[(t.pid, t.thread_id)] = workers.get((t.pid, t.thread_id), 0) + 1
@@ -345,11 +351,13 @@ def allowed_concurrency(
     cpu_bound: bool,
     cpu_alone_s: float | None = None,
     blocks_loop: bool = False,
+    server_capacity: int | None = None,
 ) -> AllowedConcurrency:
     """Estimate for one burst; `alone_s` is a request's time in the app when served alone (calibration),
     `cpu_alone_s` the CPU it used then, and `blocks_loop` whether it held its event loop for most of that
     time - only then is a loop late during the burst the handler's doing, and not the loop kept busy by many
-    requests' short callbacks (a saturated loop also runs its timer late)."""
+    requests' short callbacks (a saturated loop also runs its timer late). `server_capacity` is what the
+    server's settings let in at once, where known."""
     n = len(timings)
     bounds: list[tuple[float, LimitedBy]] = []
     progressed = peers_progressed(timings)
@@ -370,7 +378,7 @@ def allowed_concurrency(
     app = app_limit(timings, alone_s, off_cpu_s) if queue_model and pool is None else None
     if app is not None:
         bounds.append((app, "app"))
-    cap = server_cap(timings)
+    cap = server_cap(timings, server_capacity)
     if cap is not None:
         bounds.append((float(cap), "server"))
     loop = loop_limit(timings) if blocks_loop else None

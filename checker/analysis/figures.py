@@ -255,6 +255,7 @@ def summarize_burst(
     cpu_alone_s: float | None = None,
     blocks_loop: bool = False,
     streamed: bool = False,
+    server_capacity: int | None = None,
 ) -> BurstFigures:
     sent = [t.sent_s for t in timings]
     # W counts from the release where the requests carried one (the server admitted them meanwhile), else from
@@ -277,7 +278,9 @@ def summarize_burst(
         errors=len(problems),
         first_error=problems[0] if problems else None,
         server=summarize_server(timings),
-        allowed=None if streamed else _allowed(timings, alone_in_app_s, cpu_bound, cpu_alone_s, blocks_loop),
+        allowed=None
+        if streamed
+        else _allowed(timings, alone_in_app_s, cpu_bound, cpu_alone_s, blocks_loop, server_capacity),
         overhead_corrected=(
             effective_concurrency(len(timings), single_latency_s, max(single_latency_s, wall - overhead_s))
             if overhead_s is not None
@@ -333,11 +336,12 @@ def _allowed(
     cpu_bound: bool,
     cpu_alone_s: float | None,
     blocks_loop: bool,
+    server_capacity: int | None,
 ) -> AllowedConcurrency | None:
     server = [t.server for t in timings if t.server is not None]
     if alone_s is None or alone_s <= 0 or len(server) != len(timings):
         return None
-    return allowed_concurrency(server, alone_s, cpu_bound, cpu_alone_s, blocks_loop)
+    return allowed_concurrency(server, alone_s, cpu_bound, cpu_alone_s, blocks_loop, server_capacity)
 
 
 def control_overhead_s(control: Measurement) -> float:
@@ -384,6 +388,7 @@ def summarize(
             overhead_s=overhead_s,
             cpu_alone_s=cpu_alone_s,
             blocks_loop=blocks_loop(alone),
+            server_capacity=measurement.server_capacity,
         )
         for b in measurement.bursts
     )

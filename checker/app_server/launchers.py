@@ -33,6 +33,7 @@ class GunicornOptions:
 @dataclass(frozen=True)
 class WaitressOptions:
     threads: int
+    connection_limit: int
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ def serve_gunicorn(app: Any, host: str, port: int, options: GunicornOptions) -> 
 def serve_waitress(app: Any, host: str, port: int, options: WaitressOptions) -> None:
     import waitress
 
-    waitress.serve(app, host=host, port=port, threads=options.threads)
+    waitress.serve(app, host=host, port=port, threads=options.threads, connection_limit=options.connection_limit)
 
 
 def serve_cheroot(app: Any, host: str, port: int, options: CherootOptions) -> None:

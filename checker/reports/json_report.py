@@ -23,7 +23,8 @@ from checker.wire import Measurement, RequestTiming, ServerTiming
 #    (`t0_s` of bursts and calibrations, each result's `expect_status` and `duration_s`).
 # 4: concurrency and parallelism apart: `allowed` has no `cpu` limit (new: `loop`, `pool`); results carry
 #    `parallelism` and `expected.min_parallelism`; requests carry `release_offset_s` and the server's
-#    `admitted_s`, `peers`, `peers_progressed`, process CPU and thread-pool figures.
+#    `admitted_s`, `peers`, `peers_progressed`, process CPU and thread-pool figures; attempts carry
+#    `server_capacity` (added within 4: readers of 4 that do not know it lose nothing).
 SCHEMA_VERSION = 4
 # A report of hundreds of results is a few megabytes: past this a file (/dev/zero) is not one, and is not read.
 MAX_REPORT_BYTES = 256 * 1024 * 1024
@@ -63,6 +64,7 @@ def _attempt(attempt: Attempt) -> dict[str, Any]:
         "calibration_latency_s": figures.calibration_latency_s,
         "calibration_in_app_s": figures.calibration_in_app_s,
         "others_cpu_cores": figures.others_cpu_cores,
+        "server_capacity": attempt.measurement.server_capacity,
         "control_overhead_s": figures.control_overhead_s,
         "unstable": figures.unstable,
         "calibration_t0_s": calibration_start,
@@ -194,6 +196,7 @@ def _load_attempt(data: dict[str, Any], expect_status: int) -> Attempt:
         calibration=tuple(_load_request(r, float(data["calibration_t0_s"])) for r in data["calibration"]),
         bursts=tuple(tuple(_load_request(r, float(b["t0_s"])) for r in b["requests"]) for b in data["bursts"]),
         others_cpu_cores=data.get("others_cpu_cores"),
+        server_capacity=data.get("server_capacity"),
     )
     figures = summarize(measurement, expect_status, overhead_s=data.get("control_overhead_s"))
     return Attempt(measurement, figures, Judgement(data["verdict"], data["reason"]))

@@ -213,11 +213,18 @@ def _control(loaded: LoadedConfig, mode: AnyMode, server: RunningServer, measure
 
 
 def measure_testing_the_app(
-    measure: BoundMeasure, base_url: str, endpoint: Endpoint, burst: Burst, control: Measurement | None = None
+    measure: BoundMeasure,
+    base_url: str,
+    endpoint: Endpoint,
+    burst: Burst,
+    control: Measurement | None = None,
+    capacity: int | None = None,
 ) -> tuple[Measurement, AttemptFigures]:
     """Measure `endpoint`, again while none of its bursts tested the app; the bursts of every measurement
-    are judged together (with the first calibration), so that those that did test it are the ones read."""
+    are judged together (with the first calibration), so that those that did test it are the ones read.
+    `capacity` is what the server's settings let in at once (the mode's), where known."""
     measurement, _ = measure(base_url, endpoint, burst)
+    measurement = replace(measurement, server_capacity=capacity)
     figures = summarize(measurement, endpoint.expect_status, control)
     for _ in range(MEASUREMENTS_UNTIL_TESTED - 1):
         if figures.tested_the_app:
@@ -241,7 +248,9 @@ def _check_endpoint(
     started = time.monotonic()
     for _ in range(MEASUREMENTS_BEFORE_FAILING):
         control = _control(loaded, mode, server, measure)
-        measurement, figures = measure_testing_the_app(measure, server.base_url, endpoint, burst, control)
+        measurement, figures = measure_testing_the_app(
+            measure, server.base_url, endpoint, burst, control, mode.capacity
+        )
         judgement = judge(figures, low, high, expected, min_parallelism=mode.expect.min_parallelism)
         attempts.append(Attempt(measurement, figures, judgement))
         if attempts[-1].judgement.verdict != "fail":
@@ -258,10 +267,20 @@ def _check_endpoint(
         endpoint,
         final.verdict,
         reason,
-        diagnosis=diagnose(attempts[-1].figures, os.cpu_count() or 1) if final.verdict != "error" else "",
+        diagnosis=_diagnosis(mode, attempts[-1].figures, burst.requests) if final.verdict != "error" else "",
         attempts=tuple(attempts),
         duration_s=time.monotonic() - started,
     )
+
+
+def _diagnosis(mode: AnyMode, figures: AttemptFigures, requests: int) -> str:
+    """Why, from the figures; where the server held the burst back, what in its settings did."""
+    why = diagnose(figures, os.cpu_count() or 1)
+    allowed = figures.median_burst.allowed
+    if allowed is None or allowed.together >= requests:
+        return why
+    note = mode.cap_note(allowed.together, requests)
+    return f"{why}; {note}" if note else why
 
 
 def _unmeasured(loaded: LoadedConfig, mode: AnyMode, endpoint: Endpoint, reason: str) -> Result:

@@ -102,6 +102,25 @@ def test_inject_delay_makes_a_fast_endpoints_server_queue_visible(write_config: 
     assert results["direct"]["calibration_latency_s"] < 0.1  # the mode's own 0 overrides the global delay
 
 
+def test_waitress_s_connection_limit_holds_a_burst_back_and_is_named(write_config: WriteConfig, tmp_path: Path) -> None:
+    # waitress stops accepting at connection_limit sockets, its own two included: 4 serves 2 of 8 at once,
+    # whatever its 8 threads; the diagnosis names the setting to change.
+    path = write_config(
+        "app: sleepy:app\napp_dir: APPS\nendpoints: [{path: '/slow?seconds=0.2'}]\n"
+        "burst: {requests: 8, repeats: 1, calibration_requests: 2}\n"
+        "modes:\n"
+        "  - {name: limited, server: waitress, threads: 8, connection_limit: 4, expect: {min_concurrency: 6}}\n"
+        "  - {name: raised, server: waitress, threads: 8, connection_limit: 10, expect: {min_concurrency: 6}}\n"
+    )
+    checked = run_with_report(path, tmp_path / "report.json")
+    assert checked.returncode == 1, checked.output
+    results = checked.results_by_mode()
+    assert results["limited"]["verdict"] == "fail" and results["raised"]["verdict"] == "pass", checked.output
+    assert results["limited"]["server"] == "waitress threads=8 connection_limit=4"
+    assert "waitress keeps at most connection_limit = 4 sockets open at once" in results["limited"]["diagnosis"]
+    assert "connection_limit" not in results["raised"]["diagnosis"]
+
+
 def test_a_server_package_that_cannot_be_imported_is_named_with_the_interpreter(
     write_config: WriteConfig, tmp_path: Path
 ) -> None:
