@@ -48,8 +48,9 @@ SERVERS: dict[str, tuple[AnyMode, str, str]] = {
         f"/slow?seconds={SLEEP_S}",
     ),
     "waitress 256": (
-        # waitress stops accepting at connection_limit (100 by default): raised, so that it can take the burst.
-        _mode(WaitressMode, server="waitress", threads=256, connection_limit=2002),
+        # waitress stops accepting at connection_limit (100 by default): raised, so that it can take the burst
+        # (past 1000 sockets its loop needs poll()).
+        _mode(WaitressMode, server="waitress", threads=256, connection_limit=2002, asyncore_use_poll=True),
         "sleepy:app",
         f"/slow?seconds={SLEEP_S}",
     ),

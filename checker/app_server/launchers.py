@@ -33,6 +33,7 @@ class GunicornOptions:
 @dataclass(frozen=True)
 class WaitressOptions:
     threads: int
+    asyncore_use_poll: bool
     connection_limit: int
 
 
@@ -94,7 +95,14 @@ def serve_gunicorn(app: Any, host: str, port: int, options: GunicornOptions) -> 
 def serve_waitress(app: Any, host: str, port: int, options: WaitressOptions) -> None:
     import waitress
 
-    waitress.serve(app, host=host, port=port, threads=options.threads, connection_limit=options.connection_limit)
+    waitress.serve(
+        app,
+        host=host,
+        port=port,
+        threads=options.threads,
+        connection_limit=options.connection_limit,
+        asyncore_use_poll=options.asyncore_use_poll,
+    )
 
 
 def serve_cheroot(app: Any, host: str, port: int, options: CherootOptions) -> None:

@@ -23,6 +23,8 @@ WARM_UP_WITHOUT_POOL = 4
 COMMAND_PLACEHOLDERS = ("host", "port", "python")
 WAITRESS_CONNECTION_LIMIT = 100  # waitress's own default
 WAITRESS_OWN_SOCKETS = 2  # its listening socket and wake-up pipe count in its connection_limit
+# select() takes file descriptors below 1024; the server process holds a few of its own besides the sockets.
+WAITRESS_SELECT_MAX = 1000
 
 
 class ModeBase(StrictModel):
@@ -149,6 +151,9 @@ class WaitressMode(ModeBase):
     package: ClassVar[str | None] = "waitress"
     server: Literal["waitress"]
     threads: int = Field(4, ge=1, le=256, description="Worker threads (waitress's default is 4).")
+    asyncore_use_poll: bool = Field(
+        False, description="poll() instead of select() in waitress's loop: needed past about 1000 connections."
+    )
     connection_limit: int = Field(
         WAITRESS_CONNECTION_LIMIT,
         ge=WAITRESS_OWN_SOCKETS + 1,  # 2 would accept nothing
@@ -156,6 +161,16 @@ class WaitressMode(ModeBase):
         description="Sockets waitress keeps open at once, its own two included; it stops accepting beyond them"
         " (its default is 100).",
     )
+
+    @field_validator("connection_limit")
+    @classmethod
+    def _select_takes_1024_sockets(cls, value: int, info: ValidationInfo) -> int:
+        if value > WAITRESS_SELECT_MAX and not info.data.get("asyncore_use_poll"):
+            raise ValueError(
+                f"connection_limit above {WAITRESS_SELECT_MAX} needs asyncore_use_poll: true (waitress's select()"
+                " loop takes sockets numbered below 1024 only: past them the server fails every request)"
+            )
+        return value
 
     @property
     def label(self) -> str:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from pydantic import ValidationError
+
 from checker.config import GunicornMode, WaitressMode
 
 
@@ -20,8 +23,8 @@ def test_waitress_s_connection_limit_is_named_where_it_held_the_burst_back() -> 
     assert wide.capacity == 98  # its own listening socket and wake-up pipe count in the limit
     note = wide.cap_note(98, 1000)
     assert "connection_limit = 100 sockets" in note and "its default" in note and "raise `connection_limit`" in note
-    raised = waitress(threads=256, connection_limit=2002)
-    assert raised.label == "waitress threads=256 connection_limit=2002" and raised.capacity == 256
+    raised = waitress(threads=256, connection_limit=1000)
+    assert raised.label == "waitress threads=256 connection_limit=1000" and raised.capacity == 256
     assert raised.cap_note(256, 1000) == ""  # the threads held it back: the pool says so already
     assert waitress(threads=4).cap_note(4, 100) == "" and waitress(threads=4).label == "waitress threads=4"
 
@@ -33,3 +36,10 @@ def test_gunicorn_s_gthread_workers_landing_unevenly_are_named() -> None:
     assert gunicorn(worker_class="gthread", workers=2, threads=4).cap_note(8, 8) == ""  # they spread evenly
     assert gunicorn(worker_class="gthread", workers=1, threads=4).cap_note(4, 8) == ""  # one pool: nothing uneven
     assert gunicorn(workers=4).cap_note(3, 8) == ""  # sync workers take one connection at a time
+
+
+def test_a_waitress_connection_limit_past_select_s_reach_needs_poll() -> None:
+    # waitress's select() loop fails every request once a socket's number passes 1023 (found at N=2000).
+    with pytest.raises(ValidationError, match="connection_limit above 1000 needs asyncore_use_poll: true"):
+        waitress(connection_limit=2002)
+    assert waitress(threads=256, connection_limit=2002, asyncore_use_poll=True).capacity == 256
