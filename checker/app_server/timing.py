@@ -1,9 +1,9 @@
 """The two headers between the burst client and the timing middleware, each with one writer and one reader:
 
-- the release (request): when the burst's requests may enter the app, and how many the burst has. The
-  client sets it when it sends the burst; the middleware holds every request it has admitted until then, so
-  the app gets them together whatever the server's accept loop and parser cost per request, and a lock or a
-  pool inside it shows even on an endpoint of a millisecond.
+- the release (request): when the burst's requests may enter the app. The client sets it when it sends the
+  burst; the middleware holds every request it has admitted until then, so the app gets them together
+  whatever the server's accept loop and parser cost per request, and a lock or a pool inside it shows even
+  on an endpoint of a millisecond.
 - the timing (response): what the middleware saw inside the server for the request (both middlewares call
   `to_header`, the burst client calls `from_header`)."""
 
@@ -33,26 +33,15 @@ def format_release(release_s: float) -> str:
     return f"{release_s:0{RELEASE_WIDTH}.6f}"
 
 
-def release_value(release: str, requests: int) -> str:
-    """The release header: the release (or its placeholder) and the number of requests in the burst."""
-    return f"{release} {requests}"
-
-
 def wait_for_release(value: Optional[str], now_s: float) -> float:
     """How long a request that carries the release header `value` waits before entering the app (0: none)."""
     if not value:
         return 0.0
     try:
-        wait_s = float(value.split(" ", 1)[0]) - now_s
+        wait_s = float(value) - now_s
     except ValueError:
         return 0.0
     return wait_s if 0.0 < wait_s <= RELEASE_MAX_WAIT_S else 0.0
-
-
-def burst_size(value: Optional[str]) -> int:
-    """The number of requests in the burst that the release header `value` came with (0: not said)."""
-    parts = (value or "").split(" ")
-    return int(parts[1]) if len(parts) == 2 and parts[1].isdigit() else 0
 
 
 class _SchedStat:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from .timing import HEADER, RELEASE_HEADER, ServerTiming, burst_size, thread_cpu_wait, wait_for_release
+from .timing import HEADER, RELEASE_HEADER, ServerTiming, thread_cpu_wait, wait_for_release
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -34,9 +34,8 @@ CPU_CLOCKS = hasattr(time, "pthread_getcpuclockid")
 # While a burst's requests are in the app, threads hand the GIL over this often instead of every 5 ms, so that
 # requests whose handlers compute for a millisecond take turns, as threads serving them together would,
 # rather than run one after another because none waited long enough to be asked for the GIL (a lock still
-# makes them wait). Every thread waiting for the GIL wakes once an interval to ask for it, so for a burst of
-# more than FINE_SWITCHING_MAX requests (or with more in the app) the interval is COARSE_SWITCH_INTERVAL_S,
-# from the first one admitted, while the others are still being parsed: a burst of 2000 on
+# makes them wait). Every thread waiting for the GIL wakes once an interval to ask for it, so with more than
+# FINE_SWITCHING_MAX requests in the app the interval is COARSE_SWITCH_INTERVAL_S: a burst of 2000 on
 # werkzeug's threads, woken together, spent 35-59 s of CPU a burst (nearly all in the kernel) waking up at
 # Python's own 5 ms, and took 18-36 s; at 100 ms it used 2.3 s and took 2.2-3.7 s. Threads that sleep, read
 # or write let go of the GIL themselves, sooner.
@@ -46,39 +45,29 @@ COARSE_SWITCH_INTERVAL_S = 0.1
 
 
 class _Switching:
-    """The GIL's switch interval while burst requests are in the app: fine for a burst of a few, coarse for
-    many (from the first one admitted, where the burst says its size), Python's own when there are none."""
+    """The GIL's switch interval while burst requests are in the app: fine for a few, coarse for many, Python's
+    own when there are none."""
 
     def __init__(self) -> None:
         self.default_s = sys.getswitchinterval()
-        self.current_s = self.default_s
         self.inside = 0
-        self.burst = 0  # the largest burst size said by the requests inside
-        self.lock = threading.Lock()  # held for counters and one C call, never while reading clocks
+        self.lock = threading.Lock()  # held for a counter and one C call, never while reading clocks
 
-    def entered(self, burst: int) -> None:
+    def entered(self) -> None:
         with self.lock:
             self.inside += 1
-            self.burst = max(self.burst, burst)
-            self._apply()
+            if self.inside == 1:
+                sys.setswitchinterval(FINE_SWITCH_INTERVAL_S)
+            elif self.inside == FINE_SWITCHING_MAX + 1:
+                sys.setswitchinterval(COARSE_SWITCH_INTERVAL_S)
 
     def left(self) -> None:
         with self.lock:
             self.inside -= 1
             if self.inside == 0:
-                self.burst = 0
-            self._apply()
-
-    def _apply(self) -> None:
-        if self.inside == 0:
-            wanted_s = self.default_s
-        elif max(self.inside, self.burst) > FINE_SWITCHING_MAX:
-            wanted_s = COARSE_SWITCH_INTERVAL_S
-        else:
-            wanted_s = FINE_SWITCH_INTERVAL_S
-        if wanted_s != self.current_s:
-            sys.setswitchinterval(wanted_s)
-            self.current_s = wanted_s
+                sys.setswitchinterval(self.default_s)
+            elif self.inside == FINE_SWITCHING_MAX:
+                sys.setswitchinterval(FINE_SWITCH_INTERVAL_S)
 
 
 _SWITCHING = _Switching()
@@ -148,7 +137,7 @@ class TimingMiddleware:
             # already wait for the GIL with the fine interval. (Threads that began waiting under Python's 5 ms
             # let the first one in run its whole millisecond handler before the next got in: the requests
             # entered one after another and a lock in the app never showed.)
-            _SWITCHING.entered(burst_size(release))
+            _SWITCHING.entered()
         if wait_s:
             time.sleep(wait_s)
         # Nothing here lets go of the GIL between the entry and the registration (a request that waited for it

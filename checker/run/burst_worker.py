@@ -37,7 +37,7 @@ from urllib3.connection import HTTPConnection
 from urllib3.connectionpool import HTTPConnectionPool
 
 from checker.app_server.timing import HEADER as SERVER_TIMING_HEADER
-from checker.app_server.timing import RELEASE_HEADER, RELEASE_PLACEHOLDER, format_release, release_value
+from checker.app_server.timing import RELEASE_HEADER, RELEASE_PLACEHOLDER, format_release
 from checker.run.listen_queue import listen_queue
 from checker.wire import PROGRESS_PREFIX, BurstJob, RequestTiming, ServerTiming, WorkerOutput
 
@@ -303,13 +303,12 @@ def _record(adapter: TimingAdapter, response: requests.Response | None, error: B
     )
 
 
-def _request_kwargs(job: BurstJob, burst_of: int = 0) -> dict[str, Any]:
-    """A request's arguments; one of a burst of `burst_of` (> 0) carries the release header."""
+def _request_kwargs(job: BurstJob, released: bool = False) -> dict[str, Any]:
     # Connection: close gives every request its own connection, as in a burst of separate clients, and
     # keeps an idle keep-alive connection from holding a single-threaded server.
     headers = {**job.headers, "Connection": "close"}
-    if burst_of:
-        headers[RELEASE_HEADER] = release_value(RELEASE_PLACEHOLDER, burst_of)
+    if released:
+        headers[RELEASE_HEADER] = RELEASE_PLACEHOLDER
     body = job.body.encode() if job.body is not None else None  # as UTF-8: http.client would try Latin-1
     return {"headers": headers, "data": body, "timeout": job.timeout_s, "allow_redirects": False}
 
@@ -333,7 +332,7 @@ def burst(job: BurstJob, count: int, margin_s: float) -> tuple[tuple[RequestTimi
     gate = Gate(count, margin_s, Pacer(urlsplit(job.url).port or 80))
     sessions = [_session(gate) for _ in range(count)]
     pending = [
-        grequests.AsyncRequest(job.method, job.url, session=session, **_request_kwargs(job, burst_of=count))
+        grequests.AsyncRequest(job.method, job.url, session=session, **_request_kwargs(job, released=True))
         for session, _ in sessions
     ]
     grequests.map(pending, size=None, exception_handler=lambda request, exc: None)
