@@ -19,6 +19,9 @@ DEFAULT_VARIABLE = "BURSTCHECK_DEFAULT_PYTHON"
 VENV_FOLDERS = (".venv", "venv", "env")
 
 
+OWN_CHOSEN_BY = "burstcheck's own"
+
+
 @dataclass(frozen=True)
 class Interpreter:
     path: str
@@ -26,6 +29,11 @@ class Interpreter:
 
     def describe(self) -> str:
         return f"{self.path} ({self.chosen_by})"
+
+    @property
+    def is_own(self) -> bool:
+        """burstcheck's own interpreter, the fallback: nothing named the app's."""
+        return self.chosen_by == OWN_CHOSEN_BY
 
 
 def resolve(value: str, base: Path, chosen_by: str) -> Interpreter:
@@ -57,7 +65,7 @@ def _missing_hint(chosen_by: str) -> str:
 
 def own() -> Interpreter:
     """burstcheck's own interpreter: the last resort, and the default for callers that name none."""
-    return Interpreter(sys.executable, "burstcheck's own")
+    return Interpreter(sys.executable, OWN_CHOSEN_BY)
 
 
 def _own_environment(prefix: str) -> bool:
@@ -110,7 +118,7 @@ def install_command(interpreter: Interpreter, packages: list[str]) -> str:
 def install_advice(interpreter: Interpreter, packages: list[str], config_dir: Path | None = None) -> str:
     """What to do about packages the app's interpreter lacks. Never "install them into burstcheck's own
     environment" where that is pre-commit's (PRE_COMMIT=1): the app does not live there."""
-    fallback = interpreter.chosen_by == own().chosen_by
+    fallback = interpreter.is_own
     if fallback and os.environ.get("PRE_COMMIT") == "1":
         return (
             "burstcheck runs in pre-commit's own environment, which is not the app's: make the app's virtualenv"

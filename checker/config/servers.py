@@ -180,11 +180,16 @@ class WaitressMode(ModeBase):
         return f"waitress threads={self.threads}{limit}"
 
     @property
+    def connections(self) -> int:
+        """Client connections waitress keeps open at once: its limit less its own sockets."""
+        return self.connection_limit - WAITRESS_OWN_SOCKETS
+
+    @property
     def capacity(self) -> int | None:
-        return min(self.threads, self.connection_limit - WAITRESS_OWN_SOCKETS)
+        return min(self.threads, self.connections)
 
     def cap_note(self, cap: int, requests: int) -> str:
-        if self.connection_limit - WAITRESS_OWN_SOCKETS >= min(requests, self.threads) or cap > self.connection_limit:
+        if self.connections >= min(requests, self.threads) or cap > self.connection_limit:
             return ""
         return (
             f"waitress keeps at most connection_limit = {self.connection_limit} sockets open at once, its own two"

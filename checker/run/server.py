@@ -178,7 +178,7 @@ def _boot_failure(
 def _own_interpreter_hint(said: str, interpreter: Interpreter) -> str:
     """A module was missing where the app ran under burstcheck's own interpreter (no python:, no .venv beside
     the config): most likely the app and its packages live in another environment."""
-    if "no module named" not in said.lower() or interpreter.chosen_by != own().chosen_by:
+    if "no module named" not in said.lower() or not interpreter.is_own:
         return ""
     return (
         f" - it ran under burstcheck's own interpreter ({interpreter.path}): name the app's with python: in the"
